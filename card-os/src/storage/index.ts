@@ -1,0 +1,13 @@
+export { CorruptStateError, PowerLossError, StorageError } from './errors.js';
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES, normalizeChanges } from './persistentStore.js';
+export type { NormalizedChange, PersistentStore } from './persistentStore.js';
+export { MemoryStore } from './memoryStore.js';
+export { DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_STATE_NAME, FileStore } from './fileStore.js';
+export type { FileStoreOptions } from './fileStore.js';
+export { NodeStorageIo, nodeStorageIo } from './storageIo.js';
+export type { OpenMode, StorageIo } from './storageIo.js';
+export { FaultyIo } from './faultInjection.js';
+export type { FaultyIoOptions, TornBytes, WritePoint, WritePointOp } from './faultInjection.js';
+export { SimulatedDiskIo } from './simulatedDisk.js';
+export type { CrashMode } from './simulatedDisk.js';
+export { FILE_HEADER_LENGTH, FORMAT_VERSION, MAX_RECORD_BODY } from './stateFormat.js';
