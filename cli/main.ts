@@ -3,6 +3,9 @@
  * commander factory; this file only composes them.
  */
 import { Command } from 'commander';
+import { cardCommand } from '@citycard/card-os/cli';
+import { hsmCommand } from '@citycard/hsm-sim/cli';
+import { benchCommand } from './bench/command.js';
 import { stackCommand } from './stack/command.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -10,5 +13,15 @@ export async function main(argv: string[]): Promise<void> {
     .description('CityCard: city citizen-card platform (card OS, terminals, backend, HSM)')
     .showHelpAfterError();
   program.addCommand(stackCommand());
+  program.addCommand(cardCommand());
+  program.addCommand(hsmCommand());
+  program
+    .command('demo')
+    .description('end-to-end demo: local PC/SC stack, a virtual card, a terminal identity session through pcscd')
+    .action(async () => {
+      const { runDemo } = await import('./demo/demo.js');
+      await runDemo();
+    });
+  program.addCommand(benchCommand());
   await program.parseAsync(argv);
 }

@@ -1,0 +1,91 @@
+/**
+ * `citycard card …`: the virtual card's command group.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { CorruptStateError } from '../storage/index.js';
+import { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT } from '../vpcd/vpcdAdapter.js';
+import { CardNumberMismatchError, serveCard } from './serveCard.js';
+
+const serveOptionsSchema = z.object({
+  port: z.number().int().min(1).max(65535),
+  host: z.string().min(1),
+  profile: z.literal('test'),
+  cardNumber: z.string().regex(/^\d{16}$/, 'the card number is 16 digits'),
+  stateDir: z.string().min(1),
+  caDir: z.string().min(1).optional(),
+  sync: z.boolean(),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
+});
+
+export function cardCommand(): Command {
+  const card = new Command('card').description('virtual citizen cards');
+  card
+    .command('serve')
+    .description('personalize (first start only) a virtual card and serve it to pcscd through vpcd')
+    .option('--port <port>', 'vpcd port: 35963 is slot 0 (citizen card), 35964 slot 1', parsePort, VPCD_DEFAULT_PORT)
+    .option('--host <address>', 'vpcd address (127.0.0.2 carries the quickack latency fix)', VPCD_DEFAULT_HOST)
+    .addOption(new Option('--profile <profile>', 'personalization profile').choices(['test']).default('test'))
+    .option('--card-number <digits>', 'card number (16 digits)', '1000000000000001')
+    .requiredOption('--state-dir <dir>', 'directory that keeps the card state (and the test CA)')
+    .option('--ca-dir <dir>', 'directory of the test city CA (default: <state-dir>/ca)')
+    .option('--no-sync', 'do not fsync each commit (survives a killed process, not a power cut)')
+    .addOption(
+      new Option('--log-level <level>', 'log level (APDU bytes at trace, PINs always masked)')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
+    .action(async (raw: unknown) => {
+      const parsed = serveOptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new InvalidArgumentError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      const opts = parsed.data;
+      const logger = pino({ name: 'card', level: opts.logLevel }, pino.destination(2));
+      // Handlers first, so a signal that follows the "serving" line at once is never missed; a
+      // second signal while stopping changes nothing.
+      let requested: NodeJS.Signals | undefined;
+      let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+      const handler = (signal: NodeJS.Signals): void => {
+        if (requested !== undefined) return;
+        requested = signal;
+        onSignal?.(signal);
+      };
+      process.on('SIGTERM', handler);
+      process.on('SIGINT', handler);
+      let served;
+      try {
+        served = await serveCard({ ...opts, logger });
+      } catch (err) {
+        if (err instanceof CorruptStateError || err instanceof CardNumberMismatchError) {
+          console.error(`citycard card serve: ${err.message}`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+      const card = served;
+      await new Promise<void>((resolve) => {
+        onSignal = (signal) => {
+          logger.info({ signal }, 'stopping');
+          card.stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'error while stopping');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        console.log(`card ${card.cardNumber} ${card.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`);
+        console.log(`city CA certificate: ${card.caCertificatePath}`);
+        if (requested !== undefined) onSignal(requested);
+      });
+      console.log('card removed; state closed');
+    });
+  return card;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('a port is 1..65535');
+  return port;
+}

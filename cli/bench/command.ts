@@ -1,0 +1,37 @@
+/**
+ * `citycard bench`: run the benchmark suites one after the other (never in parallel: they share
+ * the two cores and the vpcd slots) and write docs/benchmarks.md.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { REPO_ROOT } from '../stack/paths.js';
+import { describeMachine } from './machine.js';
+import { renderReport, type BenchSection } from './report.js';
+import { benchApduInProcess } from './suites/apduInProcess.js';
+import { benchApduPcsc } from './suites/apduPcsc.js';
+
+const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
+  ['apdu-in-process', benchApduInProcess],
+  ['apdu-pcsc', benchApduPcsc],
+];
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('run the benchmarks and write docs/benchmarks.md')
+    .option('--only <names>', `comma-separated suites (${SUITES.map(([n]) => n).join(', ')})`)
+    .option('--out <file>', 'report file', path.join(REPO_ROOT, 'docs', 'benchmarks.md'))
+    .action(async (opts: { only?: string; out: string }) => {
+      const wanted = opts.only?.split(',').map((s) => s.trim());
+      const sections: BenchSection[] = [];
+      for (const [name, run] of SUITES) {
+        if (wanted !== undefined && !wanted.includes(name)) continue;
+        console.log(`bench: ${name} …`);
+        const section = await run();
+        for (const r of section.rows) console.log(`  ${r.metric}: ${r.value}${r.target ? ` (target ${r.target})` : ''}`);
+        sections.push(section);
+      }
+      writeFileSync(opts.out, renderReport(describeMachine(), new Date(), sections));
+      console.log(`bench: wrote ${path.relative(process.cwd(), opts.out)}`);
+    });
+}
