@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './sw.js';
 export * from './apdu.js';
 export * from './tlv.js';
+export * from './apduMask.js';
 export * from './bcd.js';
 export * from './crypto/errors.js';
 export * from './crypto/des.js';

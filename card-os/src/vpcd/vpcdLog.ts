@@ -3,7 +3,7 @@
  * that carry PINs is masked even there: VERIFY (INS 20), CHANGE REFERENCE DATA (INS 24) and
  * RESET RETRY COUNTER (INS 2C) hold a PIN or PUK after the header.
  */
-import { toHex } from '@citycard/protocols';
+import { PIN_BEARING_INS, toHex } from '@citycard/protocols';
 
 type LogFn = (obj: object, msg?: string) => void;
 
@@ -17,8 +17,6 @@ export interface VpcdLogger {
   isLevelEnabled?(level: string): boolean;
 }
 
-/** INS codes whose command data is a PIN, a PUK or both. */
-const SECRET_DATA_INS: ReadonlySet<number> = new Set([0x20, 0x24, 0x2c]);
 /** CLA INS P1 P2 Lc: what stays readable of a masked command. */
 const HEADER_BYTES = 5;
 
@@ -28,7 +26,7 @@ const HEADER_BYTES = 5;
  */
 export function describeCommandForLog(apdu: Uint8Array): string {
   const ins = apdu[1];
-  if (ins !== undefined && SECRET_DATA_INS.has(ins) && apdu.length > HEADER_BYTES) {
+  if (ins !== undefined && PIN_BEARING_INS.has(ins) && apdu.length > HEADER_BYTES) {
     return `${toHex(apdu.subarray(0, HEADER_BYTES))} <${apdu.length - HEADER_BYTES} bytes masked>`;
   }
   return toHex(apdu);

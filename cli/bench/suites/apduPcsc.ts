@@ -15,7 +15,7 @@ import type { BenchRow, BenchSection } from '../report.js';
 import { fmtMs, msSince, summarize, type LatencySummary } from '../stats.js';
 
 const SELECT_ID = fromHex('00A4040008F04349545949440100');
-const READ_CARD_INFO = fromHex('00B0810000');
+const READ_CARD_INFO = fromHex('00B0810020');
 
 export async function benchApduPcsc(): Promise<BenchSection> {
   const stack = await stackUp();
@@ -33,7 +33,7 @@ export async function benchApduPcsc(): Promise<BenchSection> {
       title: 'APDU round trip through pcscd + vpcd (issue 2)',
       method:
         'Terminal in this process (pcsclite binding, `PcscAdapter`), virtual card as a separate `citycard card serve` process ' +
-        'in vpcd slot 0; READ BINARY SFI 01 (43 bytes back) after a SELECT; 200 warm-up exchanges; ' +
+        'in vpcd slot 0; READ BINARY SFI 01 (32 bytes back) after a SELECT; 200 warm-up exchanges; ' +
         '3,000 measured exchanges with the fix, 100 stock.',
       rows,
     };

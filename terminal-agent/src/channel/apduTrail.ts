@@ -4,7 +4,7 @@
  * REFERENCE DATA `24`, RESET RETRY COUNTER `2C`) are masked before they enter the trail: their
  * data bytes become `2A` ("*"), header and Lc stay, so the trail still shows what was sent.
  */
-import { parseCommandApdu } from '@citycard/protocols';
+import { maskCommandApdu } from '@citycard/protocols';
 
 export interface ApduTrailEntry {
   /** Position in the channel's trail, from 0. */
@@ -21,32 +21,7 @@ export interface ApduTrailEntry {
   readonly masked: boolean;
 }
 
-/** INS of the commands whose data is a PIN or PUK. */
-export const PIN_BEARING_INS: ReadonlySet<number> = new Set([0x20, 0x24, 0x2c]);
-
-const MASK_BYTE = 0x2a;
-
-/**
- * A copy of `apdu` safe to store and log: for INS 20, 24 and 2C every data byte is replaced by
- * `2A`. Other commands are copied unchanged. Never throws: an APDU that does not parse and has
- * a PIN-bearing INS is masked after its 4-byte header.
- */
-export function maskCommandApdu(apdu: Uint8Array): { command: Buffer; masked: boolean } {
-  const command = Buffer.from(apdu);
-  if (command.length < 5 || !PIN_BEARING_INS.has(command[1]!)) return { command, masked: false };
-  let start = 4;
-  let end = command.length;
-  try {
-    const parsed = parseCommandApdu(command);
-    if (parsed.data.length === 0) return { command, masked: false };
-    start = 5;
-    end = 5 + parsed.data.length;
-  } catch {
-    // Not a well-formed APDU: mask everything after the header rather than risk leaking a PIN.
-  }
-  command.fill(MASK_BYTE, start, end);
-  return { command, masked: true };
-}
+export { PIN_BEARING_INS, maskCommandApdu } from '@citycard/protocols';
 
 /** An append-only list of exchanges. */
 export class ApduTrail {
