@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { cardCommand } from '@citycard/card-os/cli';
+import { psamCommand } from '@citycard/card-os/psam-cli';
 import { hsmCommand } from '@citycard/hsm-sim/cli';
 import { benchCommand } from './bench/command.js';
 import { stackCommand } from './stack/command.js';
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   program.addCommand(stackCommand());
   program.addCommand(cardCommand());
+  program.addCommand(psamCommand());
   program.addCommand(hsmCommand());
   program
     .command('demo')

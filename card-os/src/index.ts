@@ -76,3 +76,16 @@ export type { TestProfileOptions } from './personalization/testProfile.js';
 // Persistent storage and the vpcd transport.
 export * from './storage/index.js';
 export * from './vpcd/index.js';
+
+// PSAM application (terminals' SAM slot).
+export * from './applications/psam/index.js';
+export { PSAM_TEST_PROFILE, personalizePsamTestProfile, terminalNumberBytes } from './personalization/psamTestProfile.js';
+export type { PsamTestProfileOptions } from './personalization/psamTestProfile.js';
+
+// EP application (electronic purse).
+export * from './applications/ep/index.js';
+export { EP_TEST_PROFILE, personalizeEpTestProfile } from './personalization/epTestProfile.js';
+export type { EpTestProfileOptions } from './personalization/epTestProfile.js';
+
+// Personalization of blank cards and PSAMs (secure messaging with the HSM).
+export * from './personalization/secure/index.js';

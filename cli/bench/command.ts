@@ -10,10 +10,12 @@ import { describeMachine } from './machine.js';
 import { renderReport, type BenchSection } from './report.js';
 import { benchApduInProcess } from './suites/apduInProcess.js';
 import { benchApduPcsc } from './suites/apduPcsc.js';
+import { benchHsm } from './suites/hsm.js';
 
 const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
   ['apdu-in-process', benchApduInProcess],
   ['apdu-pcsc', benchApduPcsc],
+  ['hsm', benchHsm],
 ];
 
 export function benchCommand(): Command {

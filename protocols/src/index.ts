@@ -27,3 +27,4 @@ export * from './commands/changeReferenceData.js';
 export * from './commands/resetRetryCounter.js';
 export * from './commands/getChallenge.js';
 export * from './commands/internalAuthenticate.js';
+export * from './commands/purse/index.js';

@@ -7,3 +7,5 @@ export * from './id/errors.js';
 export * from './id/cardCertificate.js';
 export * from './id/readTlvFile.js';
 export * from './id/identitySession.js';
+export * from './purse/index.js';
+export * from './personalization/index.js';

@@ -6,16 +6,19 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { CorruptStateError } from '../storage/index.js';
 import { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT } from '../vpcd/vpcdAdapter.js';
-import { CardNumberMismatchError, serveCard } from './serveCard.js';
+import { CardNumberMismatchError, NotBlankError, serveCard } from './serveCard.js';
 
 const serveOptionsSchema = z.object({
   port: z.number().int().min(1).max(65535),
   host: z.string().min(1),
   profile: z.literal('test'),
   cardNumber: z.string().regex(/^\d{16}$/, 'the card number is 16 digits'),
+  balance: z.number().int().min(0).max(0xffffffff),
   stateDir: z.string().min(1),
   caDir: z.string().min(1).optional(),
   sync: z.boolean(),
+  blank: z.boolean().optional(),
+  csn: z.string().regex(/^[0-9A-Fa-f]{16}$/, 'a chip serial number is 16 hex digits').optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
 });
 
@@ -28,8 +31,11 @@ export function cardCommand(): Command {
     .option('--host <address>', 'vpcd address (127.0.0.2 carries the quickack latency fix)', VPCD_DEFAULT_HOST)
     .addOption(new Option('--profile <profile>', 'personalization profile').choices(['test']).default('test'))
     .option('--card-number <digits>', 'card number (16 digits)', '1000000000000001')
+    .option('--balance <fen>', 'purse balance at issue, in fen (first start only)', parseAmount, 0)
     .requiredOption('--state-dir <dir>', 'directory that keeps the card state (and the test CA)')
     .option('--ca-dir <dir>', 'directory of the test city CA (default: <state-dir>/ca)')
+    .option('--blank', 'serve a blank card (transport key only) for personalization through the HSM')
+    .option('--csn <hex>', 'chip serial number of a new blank card (16 hex digits; default random)')
     .option('--no-sync', 'do not fsync each commit (survives a killed process, not a power cut)')
     .addOption(
       new Option('--log-level <level>', 'log level (APDU bytes at trace, PINs always masked)')
@@ -58,7 +64,7 @@ export function cardCommand(): Command {
       try {
         served = await serveCard({ ...opts, logger });
       } catch (err) {
-        if (err instanceof CorruptStateError || err instanceof CardNumberMismatchError) {
+        if (err instanceof CorruptStateError || err instanceof CardNumberMismatchError || err instanceof NotBlankError) {
           console.error(`citycard card serve: ${err.message}`);
           process.exitCode = 2;
           return;
@@ -75,8 +81,9 @@ export function cardCommand(): Command {
             resolve();
           });
         };
-        console.log(`card ${card.cardNumber} ${card.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`);
-        console.log(`city CA certificate: ${card.caCertificatePath}`);
+        const who = card.cardNumber !== undefined ? `card ${card.cardNumber}` : `blank card CSN ${card.csn ?? '?'}`;
+        console.log(`${who} ${card.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`);
+        console.log(`city CA certificate: ${card.caCertificatePath ?? '(the HSM holds the city CA)'}`);
         if (requested !== undefined) onSignal(requested);
       });
       console.log('card removed; state closed');
@@ -88,4 +95,10 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('a port is 1..65535');
   return port;
+}
+
+function parseAmount(value: string): number {
+  const amount = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(amount)) throw new InvalidArgumentError('an amount is a whole number of fen');
+  return amount;
 }
