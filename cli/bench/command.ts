@@ -11,10 +11,12 @@ import { renderReport, type BenchSection } from './report.js';
 import { benchApduInProcess } from './suites/apduInProcess.js';
 import { benchApduPcsc } from './suites/apduPcsc.js';
 import { benchHsm } from './suites/hsm.js';
+import { benchPurchasePcsc } from './suites/purchasePcsc.js';
 
 const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
   ['apdu-in-process', benchApduInProcess],
   ['apdu-pcsc', benchApduPcsc],
+  ['purchase-pcsc', benchPurchasePcsc],
   ['hsm', benchHsm],
 ];
 

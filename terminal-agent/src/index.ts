@@ -9,3 +9,4 @@ export * from './id/readTlvFile.js';
 export * from './id/identitySession.js';
 export * from './purse/index.js';
 export * from './personalization/index.js';
+export * from './store/recordStore.js';
