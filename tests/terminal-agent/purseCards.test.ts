@@ -19,6 +19,7 @@ import {
   blockHotlistedCard,
   loadOnline,
   loadTacRequestOf,
+  openPsamSlot,
   purchaseOffline,
   purchaseTacRequestOf,
 } from '../../terminal-agent/src/purse/index.js';
@@ -122,6 +123,28 @@ describe('load then purchases on an in-process EP card with a PSAM', () => {
     expect(await purchaseOffline(purchaseCtx(rig), { amount: 60000 })).toMatchObject({ kind: 'declined', reason: 'OVER_PURCHASE_LIMIT' });
     expect(await loadOnline(loadCtx(rig), { amount: 95000 })).toMatchObject({ kind: 'declined', reason: 'OVER_MAX_BALANCE' });
     expect(await balanceOf(rig)).toBe(START_BALANCE);
+  });
+});
+
+describe('a gate keeping its PSAM selected', () => {
+  it('opens the SAM slot once, then buys with six APDUs each and the HSM verifies every TAC', async () => {
+    const rig = makeRig();
+    await powerOn(rig);
+    const psamTerminal = await openPsamSlot(rig.psam);
+    expect(psamTerminal).toEqual(fromHex(TERMINAL));
+    const ctx: PurchaseContext = { ...purchaseCtx(rig), psamTerminal };
+    const records = [];
+    for (const amount of [150, 200]) {
+      const outcome = await purchaseOffline(ctx, { amount });
+      expect(outcome.kind).toBe('approved');
+      if (outcome.kind !== 'approved') return;
+      expect(outcome.record.trail.filter((e) => e.slot === 'psam')).toHaveLength(2);
+      expect(outcome.record.trail).toHaveLength(6);
+      records.push(outcome.record);
+    }
+    expect(records.map((r) => r.ttsn)).toEqual([1, 2]);
+    expect(await hsm.as('clearing').verifyPurchaseTacs(records.map(purchaseTacRequestOf))).toEqual([true, true]);
+    expect(await balanceOf(rig)).toBe(START_BALANCE - 350);
   });
 });
 

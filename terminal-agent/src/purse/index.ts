@@ -5,7 +5,7 @@ export * from './purseRecords.js';
 export * from './purseOutcomes.js';
 export * from './tacRequests.js';
 export { loadOnline, checkLoadTac, CREDIT_REFUSALS, type LoadContext, type LoadRequest } from './loadOnline.js';
-export { purchaseOffline, DEBIT_REFUSALS, type PurchaseContext, type PurchaseRequest } from './purchaseOffline.js';
+export { purchaseOffline, openPsamSlot, DEBIT_REFUSALS, type PurchaseContext, type PurchaseRequest } from './purchaseOffline.js';
 export {
   recoverPurchase,
   recoverLoad,

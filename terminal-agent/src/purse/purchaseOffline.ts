@@ -54,6 +54,18 @@ export interface PurchaseContext {
   readonly timeZone?: string | undefined;
   /** Cards not to serve (the terminal's hotlist); default none. */
   readonly isHotlisted?: ((cardNumber: string) => boolean) | undefined;
+  /**
+   * The PSAM's terminal number, when the terminal keeps its PSAM selected between purchases (a
+   * gate opens its SAM slot once with `openPsamSlot`); default: SELECT the PSAM and read EF 0x16
+   * in every purchase.
+   */
+  readonly psamTerminal?: Uint8Array | undefined;
+}
+
+/** SELECT the PSAM and read its terminal number, once per session of the SAM slot. */
+export async function openPsamSlot(psam: ApduChannel): Promise<Buffer> {
+  const trail = new TransactionTrail({ psam });
+  return openPsam(trail);
 }
 
 export interface PurchaseRequest {
@@ -91,7 +103,7 @@ export async function purchaseOffline(ctx: PurchaseContext, request: PurchaseReq
   const trail = new TransactionTrail({ card: ctx.card, psam: ctx.psam });
   const { date, time } = formatDateTime((ctx.clock ?? (() => new Date()))(), ctx.timeZone);
   try {
-    const terminal = await openPsam(trail);
+    const terminal = ctx.psamTerminal !== undefined ? Buffer.from(ctx.psamTerminal) : await openPsam(trail);
     const issuer = await selectPurseCard(trail);
     checkValidity(issuer, date);
     if (ctx.isHotlisted?.(issuer.cardNumber) === true) {
