@@ -3,6 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
+import { runServeLifecycle } from './serveLifecycle.js';
 import { z } from 'zod';
 import { CorruptStateError } from '../storage/index.js';
 import { VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT } from '../vpcd/vpcdAdapter.js';
@@ -49,44 +50,18 @@ export function cardCommand(): Command {
       }
       const opts = parsed.data;
       const logger = pino({ name: 'card', level: opts.logLevel }, pino.destination(2));
-      // Handlers first, so a signal that follows the "serving" line at once is never missed; a
-      // second signal while stopping changes nothing.
-      let requested: NodeJS.Signals | undefined;
-      let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-      const handler = (signal: NodeJS.Signals): void => {
-        if (requested !== undefined) return;
-        requested = signal;
-        onSignal?.(signal);
-      };
-      process.on('SIGTERM', handler);
-      process.on('SIGINT', handler);
-      let served;
-      try {
-        served = await serveCard({ ...opts, logger });
-      } catch (err) {
-        if (err instanceof CorruptStateError || err instanceof CardNumberMismatchError || err instanceof NotBlankError) {
-          console.error(`citycard card serve: ${err.message}`);
-          process.exitCode = 2;
-          return;
-        }
-        throw err;
-      }
-      const card = served;
-      await new Promise<void>((resolve) => {
-        onSignal = (signal) => {
-          logger.info({ signal }, 'stopping');
-          card.stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        const who = card.cardNumber !== undefined ? `card ${card.cardNumber}` : `blank card CSN ${card.csn ?? '?'}`;
-        console.log(`${who} ${card.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`);
-        console.log(`city CA certificate: ${card.caCertificatePath ?? '(the HSM holds the city CA)'}`);
-        if (requested !== undefined) onSignal(requested);
+      await runServeLifecycle({
+        command: 'card serve',
+        logger,
+        start: () => serveCard({ ...opts, logger }),
+        isOperatorError: (err) =>
+          err instanceof CorruptStateError || err instanceof CardNumberMismatchError || err instanceof NotBlankError,
+        readyLines: (card) => [
+          `${card.cardNumber !== undefined ? `card ${card.cardNumber}` : `blank card CSN ${card.csn ?? '?'}`} ${card.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`,
+          `city CA certificate: ${card.caCertificatePath ?? '(the HSM holds the city CA)'}`,
+        ],
+        stoppedLine: 'card removed; state closed',
       });
-      console.log('card removed; state closed');
     });
   return card;
 }

@@ -3,6 +3,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
+import { runServeLifecycle } from './serveLifecycle.js';
 import { z } from 'zod';
 import { PersonalizationError } from '../personalization/errors.js';
 import { CorruptStateError } from '../storage/index.js';
@@ -46,44 +47,17 @@ export function psamCommand(): Command {
       }
       const opts = parsed.data;
       const logger = pino({ name: 'psam', level: opts.logLevel }, pino.destination(2));
-      // Handlers first, so a signal that follows the "serving" line at once is never missed; a
-      // second signal while stopping changes nothing.
-      let requested: NodeJS.Signals | undefined;
-      let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-      const handler = (signal: NodeJS.Signals): void => {
-        if (requested !== undefined) return;
-        requested = signal;
-        onSignal?.(signal);
-      };
-      process.on('SIGTERM', handler);
-      process.on('SIGINT', handler);
-      let served;
-      try {
-        served = await servePsam({ ...opts, logger });
-      } catch (err) {
-        if (err instanceof CorruptStateError || err instanceof PsamStateError || err instanceof PersonalizationError) {
-          console.error(`citycard psam serve: ${err.message}`);
-          process.exitCode = 2;
-          return;
-        }
-        throw err;
-      }
-      const psamCard = served;
-      await new Promise<void>((resolve) => {
-        onSignal = (signal) => {
-          logger.info({ signal }, 'stopping');
-          psamCard.stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'error while stopping');
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        console.log(
+      await runServeLifecycle({
+        command: 'psam serve',
+        logger,
+        start: () => servePsam({ ...opts, logger }),
+        isOperatorError: (err) =>
+          err instanceof CorruptStateError || err instanceof PsamStateError || err instanceof PersonalizationError,
+        readyLines: (psamCard) => [
           `psam ${psamCard.terminalNumber ?? '(blank)'} ${psamCard.personalizedNow ? 'personalized and ' : ''}serving on vpcd ${opts.host}:${opts.port}`,
-        );
-        if (requested !== undefined) onSignal(requested);
+        ],
+        stoppedLine: 'psam removed; state closed',
       });
-      console.log('psam removed; state closed');
     });
   return psam;
 }
