@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { cardCommand } from '@citycard/card-os/cli';
 import { psamCommand } from '@citycard/card-os/psam-cli';
 import { hsmCommand } from '@citycard/hsm-sim/cli';
+import { backendCommand } from '@citycard/backend/cli';
 import { benchCommand } from './bench/command.js';
 import { stackCommand } from './stack/command.js';
 
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(cardCommand());
   program.addCommand(psamCommand());
   program.addCommand(hsmCommand());
+  program.addCommand(backendCommand());
   program
     .command('demo')
     .description('end-to-end demo: local PC/SC stack, a virtual card, a terminal identity session through pcscd')

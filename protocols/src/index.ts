@@ -28,3 +28,4 @@ export * from './commands/resetRetryCounter.js';
 export * from './commands/getChallenge.js';
 export * from './commands/internalAuthenticate.js';
 export * from './commands/purse/index.js';
+export * from './hotlist/index.js';

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './hotlist.js';
+export * from './hotlistPublisher.js';

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './lookups.js';
+export * from './assertion.js';
+export * from './identityVerification.js';

@@ -1,0 +1,3 @@
+export * from './redisHotlistPublisher.js';
+export * from './hotlistFanout.js';
+export * from './hotlistSse.js';
