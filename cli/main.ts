@@ -8,6 +8,7 @@ import { psamCommand } from '@citycard/card-os/psam-cli';
 import { hsmCommand } from '@citycard/hsm-sim/cli';
 import { backendCommand } from '@citycard/backend/cli';
 import { benchCommand } from './bench/command.js';
+import { bureauCommand } from './issuance/bureauCommand.js';
 import { stackCommand } from './stack/command.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(psamCommand());
   program.addCommand(hsmCommand());
   program.addCommand(backendCommand());
+  program.addCommand(bureauCommand());
   program
     .command('demo')
     .description('end-to-end demo: local PC/SC stack, a virtual card, a terminal identity session through pcscd')

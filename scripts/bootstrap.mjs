@@ -8,8 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Same list as APT_PACKAGES in cli/stack/constants.ts. Their Recommends (vsmartcard-vpicc,
-// gscriptor's GTK bindings, python3) are not needed by pcscd, vpcd or scriptor.
-const APT_PACKAGES = ['pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'pcsc-tools', 'redis-server', 'iproute2'];
+// gscriptor's GTK bindings, python3) are not needed by pcscd, vpcd or scriptor. chromium runs the
+// bureau console's end-to-end test headless (playwright-core drives it; no browser download).
+const APT_PACKAGES = ['pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'pcsc-tools', 'redis-server', 'iproute2', 'chromium'];
 const APT_INSTALL = ['install', '-y', '--no-install-recommends'];
 // What the stack runs, for systems without apt.
 const REQUIRED_PROGRAMS = ['pcscd', 'redis-server', 'ip', 'scriptor'];

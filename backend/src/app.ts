@@ -4,10 +4,13 @@
  * middleware (security headers, request log, JSON body limit) and the central error handler.
  * Nothing listens here, so tests drive it directly.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { BackendConfig } from './config.js';
 import type { Db } from './data/db.js';
+import { HotlistRepository } from './data/hotlistRepository.js';
+import { HOTLIST_SIGNING_KEY_FILE, type SigningKeyPair, loadOrCreateSigningKey } from './data/hotlistSigningKey.js';
 import { StaffApprovalRepository } from './data/staffApprovalRepository.js';
 import { StaffLoginThrottleRepository } from './data/staffLoginThrottleRepository.js';
 import { StaffRepository } from './data/staffRepository.js';
@@ -15,6 +18,12 @@ import { StaffSessionRepository } from './data/staffSessionRepository.js';
 import { Approvals } from './domain/approvals/approvals.js';
 import type { AuditSink } from './domain/audit/auditSink.js';
 import { AuditLog } from './domain/audit/auditLog.js';
+import { CardholderRegistry } from './domain/cardholders/cardholderRegistry.js';
+import { defineCardApprovalKinds } from './domain/cards/approvalKinds.js';
+import { CardDesk } from './domain/cards/cardDesk.js';
+import { CardLifecycle } from './domain/cards/cardLifecycle.js';
+import { Hotlist } from './domain/hotlist/hotlist.js';
+import type { HotlistPublisher } from './domain/hotlist/hotlistPublisher.js';
 import { type Clock, systemClock } from './domain/staff/clock.js';
 import { LoginThrottle } from './domain/staff/loginThrottle.js';
 import { StaffSessions } from './domain/staff/sessions.js';
@@ -25,6 +34,7 @@ import { requestLog } from './http/requestLog.js';
 import { RouteRegistry } from './http/routeRegistry.js';
 import { ROUTE_MODULES } from './http/routes.js';
 import { securityHeaders } from './http/securityHeaders.js';
+import { createHotlistRealtime, createTerminalServices } from './http/terminalServices.js';
 
 export interface AppDeps {
   config: BackendConfig;
@@ -33,6 +43,13 @@ export interface AppDeps {
   logger?: Logger;
   clock?: Clock;
   audit?: AuditSink;
+  /**
+   * Signs hotlist messages; default DATA_DIR/hotlist-signing-key.pem (created on first start),
+   * or a throw-away key for an in-memory database.
+   */
+  hotlistSigningKey?: SigningKeyPair;
+  /** Pushes each hotlist change to online terminals; absent: terminals poll. */
+  hotlistPublisher?: HotlistPublisher;
   /** Route modules to mount; default every module of the backend. */
   routes?: readonly RouteModule[];
 }
@@ -56,6 +73,35 @@ export function createApp(deps: AppDeps): BackendApp {
     { maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerIp: config.loginMaxFailuresPerIp, lockoutMinutes: config.loginLockoutMinutes },
     clock,
   );
+  // --- hotlist pushes over Redis (engineer E): the publisher the Hotlist below uses ---
+  const realtime = createHotlistRealtime(config, logger);
+  const hotlistPublisher = deps.hotlistPublisher ?? realtime.publisher;
+  // --- end engineer E block ---
+  // --- cardholders, card lifecycle and hotlist (engineer D) ---
+  const hotlistKey = deps.hotlistSigningKey ?? (db.memory ? generateKeyPairSync('ed25519') : loadOrCreateSigningKey(config.dataDir, HOTLIST_SIGNING_KEY_FILE));
+  const hotlist = new Hotlist({
+    repository: new HotlistRepository(db),
+    signingKey: hotlistKey.privateKey,
+    ...(hotlistPublisher === undefined ? {} : { publisher: hotlistPublisher }),
+    onPublishError: (err, entry) => logger.warn({ err, version: entry.version }, 'hotlist push failed; terminals catch up on their next fetch'),
+    now: clock,
+  });
+  const cards = new CardLifecycle(db, audit, { clock });
+  const cardholders = new CardholderRegistry(db, audit, { clock });
+  const approvals = new Approvals(new StaffApprovalRepository(db), audit, config.approvalTtlMinutes, clock);
+  const cardDesk = new CardDesk(cards, hotlist, approvals);
+  defineCardApprovalKinds(approvals, {
+    desk: cardDesk,
+    // The requester's role when the approval executes: someone disabled meanwhile holds none.
+    roleOf: (id) => {
+      const s = staffRepo.byId(id);
+      return s === undefined || s.disabled ? undefined : s.role;
+    },
+  });
+  // --- end engineer D block ---
+  // --- terminals, SSE streams and identity verification (engineer E) ---
+  const terminalServices = createTerminalServices({ config, db, logger, audit, now: clock, cardholders, realtime });
+  // --- end engineer E block ---
   const context: BackendContext = {
     config,
     db,
@@ -64,7 +110,13 @@ export function createApp(deps: AppDeps): BackendApp {
     audit,
     staff: new StaffAccounts(staffRepo, sessionRepo, audit, clock),
     sessions: new StaffSessions(staffRepo, sessionRepo, throttle, audit, { idleMinutes: config.sessionIdleMinutes, absoluteMinutes: config.sessionAbsoluteMinutes }, clock),
-    approvals: new Approvals(new StaffApprovalRepository(db), audit, config.approvalTtlMinutes, clock),
+    approvals,
+    cardholders,
+    cards,
+    cardDesk,
+    hotlist,
+    hotlistPublicKey: hotlistKey.publicKey,
+    terminalServices,
   };
 
   const registry = new RouteRegistry();

@@ -65,6 +65,9 @@ async function serve(flags: Partial<ConfigInput>): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  // End the terminals' hotlist streams and the Redis connections first, so the server's grace
+  // period is not spent waiting on long-lived streams.
+  await context.terminalServices.close();
   await server.close();
   console.log('backend: stopped');
 }

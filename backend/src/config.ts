@@ -27,6 +27,10 @@ export const configSchema = z.object({
   trustProxy: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(false),
+  /** Redis for realtime hotlist pushes; '' turns them off (terminals then poll). */
+  redisUrl: z.union([z.literal(''), z.string().regex(/^rediss?:\/\/\S+$/, 'must be redis://host:port or rediss://…')]).default('redis://127.0.0.1:6379'),
+  /** Pub/sub channel of hotlist pushes; deployments sharing a Redis set their own. */
+  redisHotlistChannel: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/).default('citycard:hotlist'),
 });
 
 export type BackendConfig = z.infer<typeof configSchema>;
@@ -47,6 +51,8 @@ export const CONFIG_ENV: Record<keyof BackendConfig, string> = {
   approvalTtlMinutes: 'CITYCARD_BACKEND_APPROVAL_TTL_MINUTES',
   shutdownGraceSeconds: 'CITYCARD_BACKEND_SHUTDOWN_GRACE_SECONDS',
   trustProxy: 'CITYCARD_BACKEND_TRUST_PROXY',
+  redisUrl: 'CITYCARD_BACKEND_REDIS_URL',
+  redisHotlistChannel: 'CITYCARD_BACKEND_REDIS_HOTLIST_CHANNEL',
 };
 
 /** A setting that failed validation; the message lists each one with its variable name. */

@@ -11,6 +11,8 @@ import { renderReport, type BenchSection } from './report.js';
 import { benchApduInProcess } from './suites/apduInProcess.js';
 import { benchApduPcsc } from './suites/apduPcsc.js';
 import { benchHsm } from './suites/hsm.js';
+import { benchBackendTerminals } from './suites/backendTerminals.js';
+import { benchIssuancePcsc } from './suites/issuancePcsc.js';
 import { benchPurchasePcsc } from './suites/purchasePcsc.js';
 
 const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
@@ -18,6 +20,8 @@ const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
   ['apdu-pcsc', benchApduPcsc],
   ['purchase-pcsc', benchPurchasePcsc],
   ['hsm', benchHsm],
+  ['backend-terminals', benchBackendTerminals],
+  ['issuance-pcsc', benchIssuancePcsc],
 ];
 
 export function benchCommand(): Command {

@@ -4,26 +4,32 @@
  * 1. the local stack (pcscd with vpcd, the quickack route, Redis);
  * 2. the HSM as its own process, with a personalization station, a load server and clearing as
  *    clients of their own roles;
- * 3. a blank citizen card (vpcd slot 0) and a blank PSAM (slot 1), each its own process,
- *    personalized by the station through pcscd: keys wrapped by the HSM, the card's key pair made
- *    on the card, its certificate signed by the city CA inside the HSM;
+ * 3. the card bureau backend as its own process: a clerk enrolls a resident and applies for a
+ *    card, a supervisor approves it, an issuance job goes to the personalization station, which
+ *    personalizes a blank citizen card (vpcd slot 0) through pcscd with keys wrapped by the HSM
+ *    (the card's key pair made on the card, its certificate signed by the city CA inside the HSM);
+ *    the clerk issues and activates the card; a blank PSAM (slot 1) is personalized too;
  * 4. an identity session through pcscd: SELECT, card info, certificate chain, card
  *    authentication, PIN, cardholder data and cardholder authentication;
  * 5. an online load and offline purchases through pcscd, each record printed, and the HSM's
- *    verdict on every TAC (and on a forged one).
+ *    verdict on every TAC (and on a forged one);
+ * 6. a gate registered with the backend follows the signed hotlist; the clerk reports the card
+ *    lost, the gate has it within milliseconds, refuses it and blocks its purse.
  *
  * Each run starts from fresh cards; it stops only what it started.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { HsmClient } from '@citycard/hsm-sim';
-import { CARD_TYPE, formatDateTime, swMessage, toHex } from '@citycard/protocols';
+import { CARD_TYPE, swMessage, toHex } from '@citycard/protocols';
 import {
   ApduChannel,
+  HttpIssuanceQueue,
   IdentitySession,
   PcscAdapter,
+  blockHotlistedCard,
+  issueCard,
   loadOnline,
-  personalizeCard,
   personalizePsam,
   purchaseOffline,
   purchaseTacRequestOf,
@@ -34,8 +40,10 @@ import { VPCD_PORT_CARD, VPCD_PORT_PSAM, VPCD_READER_NAMES } from '../stack/cons
 import { resolveStateDir } from '../stack/paths.js';
 import { startCardProcess, type CardProcess } from './cardProcess.js';
 import { startHsmProcess, type HsmProcess } from './hsmProcess.js';
+import { startBackendProcess, type BackendProcess } from './backendProcess.js';
+import { HotlistFollower, openBureau, type Card } from './bureau.js';
 
-const CARD_NUMBER = '1000000000000001';
+const CARD_NUMBER = '1000000000000001'; // placeholder for the blank card's state directory: the backend assigns the number
 const TERMINAL_NUMBER = '000000000001';
 const LOAD_TERMINAL = '000000000100';
 const TEST_PIN = '123456';
@@ -53,7 +61,8 @@ export async function runDemo(): Promise<void> {
 
   const demoDir = path.join(resolveStateDir(), 'demo');
   rmSync(demoDir, { recursive: true, force: true });
-  const processes: Array<CardProcess | HsmProcess> = [];
+  const processes: Array<CardProcess | HsmProcess | BackendProcess> = [];
+  let follower: HotlistFollower | undefined;
   const clients: HsmClient[] = [];
   const adapters: PcscAdapter[] = [];
   try {
@@ -72,6 +81,26 @@ export async function runDemo(): Promise<void> {
     clients.push(bureau, loader, clearing);
     note(`listening on ${path.relative(process.cwd(), hsm.socketPath)}; clients: station (bureau), load-server (load), clearing (clearing)`);
 
+    step('Card bureau backend: its own process; staff sign in (first login changes the one-time password)');
+    const backend = await startBackendProcess(path.join(demoDir, 'backend'));
+    processes.push(backend);
+    const staff = await openBureau(backend);
+    note(`listening on ${backend.url}; staff: admin, clerk.wang (clerk), sup.zhao (supervisor)`);
+
+    step('Clerk enrolls a resident and applies for a card; the supervisor approves; an issuance job is queued');
+    const resident = await staff.clerk.request<{ id: string; fullName: string }>('POST', '/api/v1/cardholders', {
+      kind: 'resident',
+      citizenId: '310101198805120028',
+      fullName: 'Chen Xiaoming',
+      birthDate: '1988-05-12',
+      phone: '+86 21 5555 0101',
+      address: '88 Huaihai Road, Huangpu District',
+    });
+    const applied = await staff.clerk.request<Card>('POST', `/api/v1/cardholders/${resident.id}/cards`, {});
+    await staff.supervisor.request<Card>('POST', `/api/v1/cards/${applied.id}/approve`, {});
+    const job = await staff.clerk.request<{ id: string; cardNumber: string }>('POST', '/api/v1/issuance/jobs', { cardId: applied.id });
+    note(`cardholder ${resident.fullName} (${resident.id.slice(0, 8)}…), card ${applied.id.slice(0, 8)}… approved, job ${job.id.slice(0, 8)}… for card number ${job.cardNumber}`);
+
     step('Blank citizen card in vpcd slot 0 and blank PSAM in slot 1 (transport keys only)');
     const card = await startCardProcess({ kind: 'card', blank: true, stateDir: path.join(demoDir, 'card'), port: VPCD_PORT_CARD, cardNumber: CARD_NUMBER });
     processes.push(card);
@@ -84,14 +113,17 @@ export async function runDemo(): Promise<void> {
     await Promise.all([cardSlot.waitForCard(5000), psamSlot.waitForCard(5000)]);
     note(`card ATR ${toHex(await cardSlot.powerOn())}; PSAM ATR ${toHex(await psamSlot.powerOn())}`);
 
-    step('Station: personalize the card and the PSAM through pcscd (the station never sees a clear key)');
-    const today = formatDateTime(new Date()).date;
-    const issued = await personalizeCard(cardSlot, bureau, {
-      cardInfo: { cardNumber: CARD_NUMBER, effectiveDate: today, expiryDate: addYears(today, 10), cardType: CARD_TYPE.adult, issuerId: '0000000000000001' },
-      cardholder: { name: 'Test Citizen', citizenId: '110101199001011237', dateOfBirth: '19900101', residency: 'permanent' },
-      purse: { maxBalance: 100_000, maxSinglePurchase: 50_000 },
-    });
-    note(`card CSN ${toHex(issued.csn)} is now card ${issued.cardNumber}: ${issued.trail.length} APDUs, keys and PIN sent encrypted and MACed`);
+    step('Station: claim the job and personalize the card through pcscd (the station never sees a clear key)');
+    const queue = new HttpIssuanceQueue({ baseUrl: backend.url, token: staff.clerk.token!, station: 'bureau-desk-1' });
+    const claimed = await queue.claim();
+    if (claimed === undefined) throw new Error('no issuance job to claim');
+    const issued = await issueCard(queue, claimed, cardSlot, bureau);
+    if (issued.kind !== 'done') throw new Error(`issuance ${issued.kind}`);
+    const cardNumber = issued.cardNumber;
+    note(`card CSN ${toHex(issued.csn)} is now card ${cardNumber}; the backend recorded its certificate and marked it personalized`);
+    await staff.clerk.request<Card>('POST', `/api/v1/cards/${applied.id}/issue`, {});
+    const active = await staff.clerk.request<Card>('POST', `/api/v1/cards/${applied.id}/activate`, {});
+    note(`clerk: card handed over and activated (state ${active.state})`);
     const terminal = await personalizePsam(psamSlot, bureau, { terminalNumber: TERMINAL_NUMBER });
     note(`PSAM CSN ${toHex(terminal.csn)} is now terminal ${toHex(terminal.terminalNumber)}`);
 
@@ -112,7 +144,7 @@ export async function runDemo(): Promise<void> {
     await session.verifyPin(TEST_PIN);
     note('VERIFY: PIN accepted');
     const holder = await session.readCardholder();
-    note(`${holder.name}, citizen ID ${holder.citizenId}, born ${holder.dateOfBirth}, ${holder.residency} resident`);
+    note(`${holder.name}, citizen ID ${holder.citizenId}, born ${holder.dateOfBirth}, ${holder.residency} resident (written by the station from the registry)`);
     await session.authenticateCardholder(Buffer.from('service-point-nonce-0001', 'ascii'));
     note('INTERNAL AUTHENTICATE P2 02 over a service nonce: signature valid (the cardholder is present)');
 
@@ -145,8 +177,34 @@ export async function runDemo(): Promise<void> {
     for (const e of records[2]!.trail) {
       note(`${e.slot.padEnd(4)} > ${shorten(e.command)}  < ${e.response === null ? '(no answer)' : swMessage(parseInt(e.response.slice(-4), 16))}`);
     }
+    step('A metro gate registered with the backend follows the signed hotlist (server-sent events)');
+    const merchant = await staff.supervisor.request<{ id: string }>('POST', '/api/v1/merchants', { name: 'City Metro', category: 'transit' });
+    const gate = await staff.supervisor.request<{ credential: string }>('POST', '/api/v1/terminals', {
+      terminalNumber: TERMINAL_NUMBER,
+      merchantId: merchant.id,
+      mode: 'gate',
+      location: 'Line 1, People\'s Square, gate 3',
+    });
+    follower = await HotlistFollower.follow(backend.url, gate.credential);
+    note(`gate ${TERMINAL_NUMBER} online at hotlist version ${follower.version}; card listed: ${follower.has(cardNumber) ? 'yes' : 'no'}`);
+
+    step('The citizen reports the card lost at the bureau; the gate refuses it and blocks its purse');
+    const started = process.hrtime.bigint();
+    await staff.clerk.request<Card>('POST', `/api/v1/cards/${applied.id}/loss-report`, { reason: 'lost' });
+    await follower.waitFor(cardNumber);
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    note(`loss report to the gate's hotlist: ${elapsedMs.toFixed(1)} ms (version ${follower.version})`);
+    const gateCtx = { card: cardChannel, psam: psamChannel, isHotlisted: (n: string) => follower!.has(n) };
+    const refused = await purchaseOffline(gateCtx, { amount: 200 });
+    note(`tap at the gate: ${refused.kind}${refused.kind === 'declined' ? ` (${refused.reason})` : ''}`);
+    const blocked = await blockHotlistedCard({ card: cardChannel, psam: psamChannel }, cardNumber);
+    note(`APPLICATION BLOCK with the PSAM's maintenance MAC: ${blocked.kind}`);
+    const afterBlock = await purchaseOffline({ card: cardChannel, psam: psamChannel }, { amount: 200 });
+    note(`the same card at a terminal without the hotlist: ${afterBlock.kind}${afterBlock.kind === 'declined' ? ` (${afterBlock.reason})` : ''}`);
+
     console.log('\nDemo complete.');
   } finally {
+    follower?.close();
     await Promise.allSettled(adapters.map((a) => a.close()));
     await Promise.allSettled(clients.map((c) => c.close()));
     await Promise.allSettled(processes.map((p) => p.stop()));
@@ -168,11 +226,6 @@ function money(fen: number): string {
 
 function shorten(hex: string): string {
   return hex.length > 40 ? `${hex.slice(0, 40)}…` : hex;
-}
-
-function addYears(yyyymmdd: string, years: number): string {
-  const monthDay = yyyymmdd.slice(4) === '0229' ? '0228' : yyyymmdd.slice(4);
-  return `${Number(yyyymmdd.slice(0, 4)) + years}${monthDay}`;
 }
 
 function cardTypeName(type: number): string {

@@ -46,5 +46,5 @@ export const STOP_TIMEOUT_MS = 5_000;
 
 /** The apt packages the stack needs; scripts/bootstrap.mjs installs the same list. */
 export const APT_PACKAGES: readonly string[] = [
-  'pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'pcsc-tools', 'redis-server', 'iproute2',
+  'pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'pcsc-tools', 'redis-server', 'iproute2', 'chromium',
 ];

@@ -10,3 +10,4 @@ export * from './id/identitySession.js';
 export * from './purse/index.js';
 export * from './personalization/index.js';
 export * from './store/recordStore.js';
+export * from './bureau/index.js';

@@ -59,6 +59,30 @@ export class CardRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
+  /** The card's 16-digit number, null before personalization (undefined: no such card). */
+  cardNumberOf(id: string): string | null | undefined {
+    return this.#db.prepare<[string], { card_number: string | null }>('SELECT card_number FROM cards WHERE id = ?').get(id)
+      ?.card_number;
+  }
+
+  /** The card holding this number, if any. */
+  findByCardNumber(cardNumber: string): Card | undefined {
+    const row = this.#db.prepare<[string], CardRow>('SELECT * FROM cards WHERE card_number = ?').get(cardNumber);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** The id of the card holding this number, if any. */
+  idByCardNumber(cardNumber: string): string | undefined {
+    return this.#db.prepare<[string], { id: string }>('SELECT id FROM cards WHERE card_number = ?').get(cardNumber)?.id;
+  }
+
+  /** Sets the number once; false when the card already has one. */
+  setCardNumber(id: string, cardNumber: string): boolean {
+    return (
+      this.#db.prepare('UPDATE cards SET card_number = ? WHERE id = ? AND card_number IS NULL').run(cardNumber, id).changes === 1
+    );
+  }
+
   /** Compare-and-set of the state; false when the card was not in `from` any more. */
   updateState(id: string, from: CardState, to: CardState, at: string): boolean {
     return (

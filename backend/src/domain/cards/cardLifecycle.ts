@@ -8,7 +8,9 @@ import { CardholderNotFoundError } from '../cardholders/errors.js';
 import type { BalanceTransfer, Card, CardState, LifecycleActor, LifecycleRole, ReasonCode } from './card.js';
 import {
   CardNotFoundError,
+  CardNumberTakenError,
   CardholderHasLiveCardError,
+  InvalidCardNumberError,
   DualControlRequiredError,
   InvalidTransitionError,
   TransitionNotPermittedError,
@@ -94,9 +96,29 @@ export class CardLifecycle {
     return this.changeState(cardId, 'approved', req);
   }
 
-  /** Called when the personalization station finished the card. */
-  markPersonalized(cardId: string, req: TransitionRequest): Card {
-    return this.changeState(cardId, 'personalized', req);
+  /**
+   * Called when the personalization station finished the card. With `cardNumber` (16 digits, the
+   * number written to the card) the number is stored in the same transaction as the transition.
+   * @throws as changeState; InvalidCardNumberError; CardNumberTakenError (another card holds it).
+   */
+  markPersonalized(cardId: string, req: TransitionRequest, cardNumber?: string): Card {
+    if (cardNumber === undefined) return this.changeState(cardId, 'personalized', req);
+    if (!/^[0-9]{16}$/.test(cardNumber)) throw new InvalidCardNumberError();
+    return this.#db.transaction(() => {
+      const card = this.#transition(cardId, 'personalized', req);
+      const holder = this.#cards.idByCardNumber(cardNumber);
+      if ((holder !== undefined && holder !== cardId) || !this.#cards.setCardNumber(cardId, cardNumber)) {
+        throw new CardNumberTakenError(cardId);
+      }
+      this.#audit.record({
+        at: card.updatedAt,
+        actor: req.actor.id,
+        action: 'card.number-assigned',
+        target: cardId,
+        details: { cardNumber },
+      });
+      return card;
+    }).immediate();
   }
 
   /** The card was handed to its holder. */
@@ -172,6 +194,18 @@ export class CardLifecycle {
     const card = this.#cards.findById(cardId);
     if (card === undefined) throw new CardNotFoundError(cardId);
     return card;
+  }
+
+  /** The card's 16-digit number, null before personalization. @throws CardNotFoundError. */
+  cardNumberOf(cardId: string): string | null {
+    const n = this.#cards.cardNumberOf(cardId);
+    if (n === undefined) throw new CardNotFoundError(cardId);
+    return n;
+  }
+
+  /** The card holding this number (for terminals, the hotlist and identity checks), if any. */
+  findByCardNumber(cardNumber: string): Card | undefined {
+    return this.#cards.findByCardNumber(cardNumber);
   }
 
   cardsOf(cardholderId: string): Card[] {

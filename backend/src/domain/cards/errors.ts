@@ -54,3 +54,19 @@ export class CardholderHasLiveCardError extends Error {
     super(`cardholder ${cardholderId} already has card ${liveCardId} in use or in issuance`);
   }
 }
+
+/** A card number must be 16 decimal digits. Maps to HTTP 400. */
+export class InvalidCardNumberError extends Error {
+  override readonly name = 'InvalidCardNumberError';
+  constructor() {
+    super('a card number must be 16 decimal digits');
+  }
+}
+
+/** Another card already holds this number, or the card already has one. Maps to HTTP 409. */
+export class CardNumberTakenError extends Error {
+  override readonly name = 'CardNumberTakenError';
+  constructor(readonly cardId: string) {
+    super(`the card number cannot be given to card ${cardId}: it is taken, or the card already has a number`);
+  }
+}

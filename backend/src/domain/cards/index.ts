@@ -18,7 +18,9 @@ export {
 } from './cardLifecycle.js';
 export {
   CardNotFoundError,
+  CardNumberTakenError,
   CardholderHasLiveCardError,
+  InvalidCardNumberError,
   DualControlRequiredError,
   InvalidTransitionError,
   TransitionNotPermittedError,

@@ -1,0 +1,150 @@
+/**
+ * Backend terminal-facing latency (issue 4 targets): (a) loss report to refusal at an online
+ * terminal over Redis and the HTTP SSE stream; (b) the identity verification API at a fixed
+ * 500 requests/s on loopback with real card signatures. Server and clients share this process.
+ */
+import { constants, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCityCa, issueCardCertificate } from '@citycard/hsm-sim/ca';
+import { AUTH_MODE, EMPTY_HOTLIST, type HotlistState, applySignedHotlist, authSignedMessage, fromHex, toHex } from '@citycard/protocols';
+import pino from 'pino';
+import { createApp } from '../../../backend/src/app.js';
+import { loadConfig } from '../../../backend/src/config.js';
+import { CardRepository } from '../../../backend/src/data/cardRepository.js';
+import { openDatabase } from '../../../backend/src/data/db.js';
+import { migrate } from '../../../backend/src/data/migrate.js';
+import { startServer } from '../../../backend/src/http/server.js';
+import { CITY_CA_CERTIFICATE_FILE } from '../../../backend/src/http/terminalServices.js';
+import type { BenchSection } from '../report.js';
+import { fmtMs, msSince, summarize } from '../stats.js';
+
+const LOSS_REPORTS = 200;
+const IDENTITY_RATE = 500;
+const IDENTITY_SECONDS = 10;
+const CARD_NUMBER = '1000000000000001';
+
+export async function benchBackendTerminals(): Promise<BenchSection> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'citycard-bench-backend-'));
+  const ca = createCityCa({ notBefore: new Date(Date.now() - 86_400_000) });
+  writeFileSync(path.join(dir, CITY_CA_CERTIFICATE_FILE), ca.certificatePem);
+  const db = openDatabase(dir);
+  migrate(db);
+  const channel = `citycard:bench:hotlist:${randomBytes(6).toString('hex')}`;
+  const built = createApp({ config: loadConfig({}, { dataDir: dir, redisHotlistChannel: channel }), db });
+  const server = await startServer(built.app, { host: '127.0.0.1', port: 0, graceSeconds: 2, logger: pino({ level: 'silent' }), onClosed: () => db.close() });
+  try {
+    const { terminals } = built.context.terminalServices;
+    const merchant = terminals.registerMerchant({ name: 'Bench', category: 'other' }, 'bench');
+    const gate = terminals.registerTerminal({ terminalNumber: '900000000001', merchantId: merchant.id, mode: 'gate', location: 'bench' }, 'bench').credential;
+    const kiosk = terminals.registerTerminal({ terminalNumber: '900000000002', merchantId: merchant.id, mode: 'kiosk', location: 'bench' }, 'bench').credential;
+    const loss = await benchLossToRefusal(server.url, gate, (card) => built.context.hotlist.listCard(card, 'lost'));
+    const identity = await benchIdentity(server.url, kiosk, ca, db, built.context.cardholders.enroll.bind(built.context.cardholders));
+    return {
+      title: 'Backend: loss report to refusal, identity verification (issue 4)',
+      method:
+        `(a) ${LOSS_REPORTS} cards listed one after another with Hotlist.listCard (SQLite append, Ed25519 signing, Redis PUBLISH); ` +
+        'a terminal holding GET /api/v1/hotlist/stream over HTTP applies each frame with applySignedHotlist; time until the card is in its set. ' +
+        `(b) ${IDENTITY_RATE} requests/s for ${IDENTITY_SECONDS} s, open loop, of POST /api/v1/identity/verifications with nonces issued over HTTP and RSA-2048 card signatures computed beforehand.`,
+      rows: [
+        { metric: 'Loss report to refusal: p50 / p99 / max', value: `${fmtMs(loss.medianMs)} / ${fmtMs(loss.p99Ms)} / ${fmtMs(loss.maxMs)} ms`, target: 'p99 ≤ 2 s', met: loss.p99Ms <= 2000 },
+        { metric: 'Identity verification: p50 / p99 / max', value: `${fmtMs(identity.medianMs)} / ${fmtMs(identity.p99Ms)} / ${fmtMs(identity.maxMs)} ms`, target: 'p99 ≤ 20 ms at 500/s', met: identity.p99Ms <= 20 && identity.failures === 0 },
+        { metric: 'Identity verification: requests / refused or failed', value: `${identity.samples} / ${identity.failures}`, target: '' },
+      ],
+    };
+  } finally {
+    await built.context.terminalServices.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchLossToRefusal(url: string, credential: string, report: (card: string) => Promise<unknown>) {
+  const key = fromHex(((await (await fetch(`${url}/api/v1/hotlist/public-key`)).json()) as { publicKey: string }).publicKey);
+  const controller = new AbortController();
+  const res = await fetch(`${url}/api/v1/hotlist/stream?since=0`, { headers: { authorization: `Bearer ${credential}` }, signal: controller.signal });
+  if (res.body === null) throw new Error('no stream body');
+  let state: HotlistState = EMPTY_HOTLIST;
+  let waiting: { card: string; resolve: () => void } | undefined;
+  const reader = (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body!) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let cut: number;
+        while ((cut = buffered.indexOf('\n\n')) >= 0) {
+          const data = /^data: (.*)$/m.exec(buffered.slice(0, cut))?.[1];
+          buffered = buffered.slice(cut + 2);
+          if (data === undefined) continue;
+          state = applySignedHotlist(state, Buffer.from(data, 'base64'), key);
+          if (waiting !== undefined && state.cards.has(waiting.card)) waiting.resolve();
+        }
+      }
+    } catch {
+      // aborted at the end
+    }
+  })();
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < LOSS_REPORTS; i++) {
+      const card = `20${String(i).padStart(14, '0')}`;
+      const arrived = new Promise<void>((resolve) => { waiting = { card, resolve }; });
+      const start = process.hrtime.bigint();
+      await report(card);
+      await arrived;
+      samples.push(msSince(start));
+    }
+  } finally {
+    controller.abort();
+    await reader;
+  }
+  return summarize(samples);
+}
+
+async function benchIdentity(url: string, credential: string, ca: ReturnType<typeof createCityCa>, db: ReturnType<typeof openDatabase>, enroll: (input: unknown, actor: string) => { id: string }) {
+  const holder = enroll({ kind: 'floating', fullName: 'Bench Holder', birthDate: '1990-01-01', address: 'Bench Street 1', residencePermit: { number: 'BENCH-0001', expiresOn: '2099-01-01' } }, 'bench');
+  const cards = new CardRepository(db);
+  const now = new Date().toISOString();
+  cards.insert({ id: 'bench-card', cardholderId: holder.id, state: 'active', replacesCardId: null, createdAt: now, updatedAt: now });
+  cards.setCardNumber('bench-card', CARD_NUMBER);
+  const cardKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const certificate = issueCardCertificate({
+    ca,
+    cardNumber: CARD_NUMBER,
+    subjectPublicKeyDer: createPublicKey(cardKey).export({ type: 'spki', format: 'der' }),
+    notBefore: new Date(Date.now() - 86_400_000),
+    notAfter: new Date(Date.now() + 365 * 86_400_000),
+    serial: randomBytes(8),
+  }).toString('base64');
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${credential}` };
+  const total = IDENTITY_RATE * IDENTITY_SECONDS;
+  const bodies: string[] = [];
+  for (let i = 0; i < total; i++) {
+    const res = await fetch(`${url}/api/v1/identity/nonces`, { method: 'POST', headers, body: JSON.stringify({ servicePoint: 'bench' }) });
+    const nonce = ((await res.json()) as { nonce: string }).nonce;
+    const signature = sign('sha256', authSignedMessage(AUTH_MODE.cardholder, fromHex(nonce)), { key: cardKey, padding: constants.RSA_PKCS1_PADDING });
+    bodies.push(JSON.stringify({ servicePoint: 'bench', nonce, cardNumber: CARD_NUMBER, certificate, signature: toHex(signature) }));
+  }
+  const samples: number[] = [];
+  let failures = 0;
+  const inFlight: Promise<void>[] = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < total; i++) {
+    // Open loop: request i starts at i / rate seconds, whatever the earlier ones are doing.
+    const due = (i * 1000) / IDENTITY_RATE;
+    const wait = due - msSince(started);
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = bodies[i]!;
+    inFlight.push((async () => {
+      const start = process.hrtime.bigint();
+      const res = await fetch(`${url}/api/v1/identity/verifications`, { method: 'POST', headers, body });
+      await res.arrayBuffer();
+      samples.push(msSince(start));
+      if (res.status !== 200) failures++;
+    })());
+  }
+  await Promise.all(inFlight);
+  return { ...summarize(samples), failures };
+}
