@@ -82,6 +82,14 @@ export const api = {
   approve: (approvalId) => call('POST', `/api/v1/approvals/${id(approvalId)}/approve`),
   reject: (approvalId, reason) => call('POST', `/api/v1/approvals/${id(approvalId)}/reject`, { reason }),
 
+  /** Queues one approved card; answers the job with the card number it will carry. */
+  queueCard: (cardId) => call('POST', '/api/v1/issuance/jobs', { cardId }),
+  /** Queues up to `count` (1-10000) approved cards without a job as one batch: { batchId, jobIds }. */
+  queueBatch: (count) => call('POST', '/api/v1/issuance/batches', { count }),
+  /** { total, queued, claimed, done, failed, retries } over every job. */
+  issuanceProgress: () => call('GET', '/api/v1/issuance/progress'),
+  batchProgress: (batchId) => call('GET', `/api/v1/issuance/batches/${id(batchId)}`),
+
   verifyAudit: () => call('GET', '/api/v1/audit/verify'),
   auditFor: (subject) => call('GET', `/api/v1/audit${q({ subject })}`),
 };

@@ -4,6 +4,7 @@ import { $, guarded, showError, showStatus } from './dom.js';
 import { initApprovals, loadApprovals } from './approvals.js';
 import { initAudit } from './audit.js';
 import { initCardholders } from './cardholders.js';
+import { initIssuance, startIssuance, stopIssuance } from './issuance.js';
 
 let me;
 
@@ -16,6 +17,9 @@ export function showView(name) {
   }
   $(`#view-${name} h2`)?.focus();
   if (name === 'approvals') void guarded(loadApprovals);
+  // Poll only while the view is open.
+  if (name === 'issuance') startIssuance();
+  else stopIssuance();
 }
 
 function signedIn(staff) {
@@ -95,6 +99,7 @@ for (const button of document.querySelectorAll('#nav [data-view]')) {
 initCardholders({ showView, currentStaff: () => me });
 initApprovals();
 initAudit();
+initIssuance({ currentStaff: () => me });
 
 if (session.token) {
   api.me().then(signedIn, (err) => signedOut(err instanceof ApiError && err.status === 401 ? 'Your session ended; sign in again.' : undefined));

@@ -5,7 +5,10 @@ import { $, fillRows, guarded, h, showStatus, when } from './dom.js';
 /** What staff may do from each card state (docs/card-lifecycle.md); `action` is the API path segment. */
 const ACTIONS_BY_STATE = {
   applied: [{ action: 'approve', label: 'Approve application' }],
-  approved: [{ action: 'personalized', label: 'Record personalization' }],
+  approved: [
+    { action: 'queue', label: 'Queue for personalization' },
+    { action: 'personalized', label: 'Record personalization' },
+  ],
   personalized: [{ action: 'issue', label: 'Issue' }],
   issued: [{ action: 'activate', label: 'Activate' }],
   active: [
@@ -90,6 +93,10 @@ function renderCards(cards) {
 }
 
 async function runAction(card, action, label, reason) {
+  if (action === 'queue') {
+    const job = await api.queueCard(card.id);
+    return `${label}: queued as card number ${job.cardNumber}.`;
+  }
   if (action === 'personalized') {
     const number = $('#card-number').value.trim();
     if (!/^[0-9]{16}$/.test(number)) {

@@ -1,8 +1,9 @@
 /**
  * The bureau console end to end in headless Debian Chromium: a wrong password, the first-login
  * password change, enrolling a resident with a Uygur name, finding them, walking their card from
- * application to loss report, reissue under dual control (and a revocation request withdrawn),
- * and the auditor's chain check. One screenshot per step goes to test-artifacts/console-e2e/
+ * application to loss report (queued for personalization on the way, with the Issuance view's
+ * progress refreshing while it is open), reissue under dual control (and a revocation request
+ * withdrawn), and the auditor's chain check. One screenshot per step goes to test-artifacts/console-e2e/
  * (gitignored).
  */
 import { join } from 'node:path';
@@ -31,6 +32,9 @@ const HOLDER_BIRTH = '1990-03-07';
 const ID_BODY = '65010219900307002';
 const HOLDER_CITIZEN_ID = ID_BODY + citizenIdCheckChar(ID_BODY);
 const CARD_NUMBER = '8860000000000017';
+// The first job of a fresh database gets sequence 1 under the default prefix 1000.
+const QUEUED_CARD_NUMBER = '1000000000000001';
+const STATION = 'desk-1';
 const CARD_HISTORY = [
   'card.applied',
   'card.approved',
@@ -84,6 +88,35 @@ async function cardAction(label: string, expectStatus: string, expectState: stri
   await cardRow().getByRole('button', { name: label }).click();
   await statusSays(expectStatus);
   await cardRow().locator('td.state', { hasText: expectState }).waitFor();
+}
+
+const count = (name: string) => page.locator(`#iss-${name}`);
+
+/**
+ * Opens the Issuance view on the one queued job, lets a station claim it over the API and waits
+ * for the open view to show the claim without any click (the 2 s refresh).
+ */
+async function issuanceProgressRefreshes(): Promise<void> {
+  await page.getByRole('button', { name: 'Issuance', exact: true }).click();
+  await page.getByRole('heading', { name: 'Issuance progress' }).waitFor();
+  await page.locator('#iss-total', { hasText: '1' }).waitFor();
+  expect(await Promise.all(['total', 'queued', 'claimed', 'done', 'failed', 'retries'].map((n) => count(n).textContent()))).toEqual(['1', '1', '0', '0', '0', '0']);
+  const bar = page.getByRole('progressbar', { name: 'Cards personalized' });
+  expect([await bar.getAttribute('max'), await bar.getAttribute('value')]).toEqual(['1', '0']);
+  expect(await page.locator('#iss-summary').textContent()).toBe('0 of 1 cards personalized (0 %)');
+  await shot('issuance-progress');
+
+  const { token } = await backend.built.context.sessions.login('clerk.wang', CLERK_PASSWORD, '127.0.0.1');
+  const claim = await fetch(`${backend.server.url}/api/v1/issuance/claims`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ station: STATION }),
+  });
+  expect(claim.status).toBe(200);
+  expect(((await claim.json()) as { order: { cardInfo: { cardNumber: string } } }).order.cardInfo.cardNumber).toBe(QUEUED_CARD_NUMBER);
+  await page.locator('#iss-claimed', { hasText: '1' }).waitFor();
+  expect([await count('queued').textContent(), await count('total').textContent()]).toEqual(['0', '1']);
+  await shot('issuance-claimed');
 }
 
 async function signOut(): Promise<void> {
@@ -186,6 +219,10 @@ describe('bureau console in Chromium', () => {
     await signIn('sup.li', SUPERVISOR_PASSWORD);
     await findAndOpen('阿依');
     await cardAction('Approve application', 'Approve application: done.', 'approved');
+    await cardAction('Queue for personalization', `Queue for personalization: queued as card number ${QUEUED_CARD_NUMBER}.`, 'approved');
+    await shot('card-queued');
+    await issuanceProgressRefreshes();
+    await findAndOpen('阿依');
     await page.getByLabel('Card number from the personalization station').fill(CARD_NUMBER);
     await cardAction('Record personalization', 'Record personalization: done.', 'personalized');
     expect(await cardRow().locator('td').first().textContent()).toBe(CARD_NUMBER);
@@ -258,6 +295,10 @@ describe('bureau console in Chromium', () => {
     const actions = await entries.locator('tbody tr td:nth-child(4)').allTextContents();
     expect(actions.filter((a) => a.startsWith('card.'))).toEqual(CARD_HISTORY);
     await shot('audit-chain-ok');
+    // Auditors watch issuance progress but do not queue cards.
+    await page.getByRole('button', { name: 'Issuance', exact: true }).click();
+    await page.locator('#iss-claimed', { hasText: '1' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Queue batch' }).isHidden()).toBe(true);
     expect(problems).toEqual([]);
   });
 });
