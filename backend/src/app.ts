@@ -10,12 +10,14 @@ import pino, { type Logger } from 'pino';
 import type { BackendConfig } from './config.js';
 import type { Db } from './data/db.js';
 import { HotlistRepository } from './data/hotlistRepository.js';
-import { HOTLIST_SIGNING_KEY_FILE, type SigningKeyPair, loadOrCreateSigningKey } from './data/hotlistSigningKey.js';
+import { HOTLIST_SIGNING_KEY_FILE, SigningKeyHolder, type SigningKeyPair, loadOrCreateSigningKey } from './data/hotlistSigningKey.js';
 import { StaffApprovalRepository } from './data/staffApprovalRepository.js';
 import { StaffLoginThrottleRepository } from './data/staffLoginThrottleRepository.js';
 import { StaffRepository } from './data/staffRepository.js';
 import { StaffSessionRepository } from './data/staffSessionRepository.js';
 import { Approvals } from './domain/approvals/approvals.js';
+import { defineHotlistKeyCeremony } from './domain/approvals/hotlistKeyCeremony.js';
+import { defineRefundKind } from './domain/approvals/refundKind.js';
 import type { AuditSink } from './domain/audit/auditSink.js';
 import { AuditLog } from './domain/audit/auditLog.js';
 import { CardholderRegistry } from './domain/cardholders/cardholderRegistry.js';
@@ -78,10 +80,16 @@ export function createApp(deps: AppDeps): BackendApp {
   const hotlistPublisher = deps.hotlistPublisher ?? realtime.publisher;
   // --- end engineer E block ---
   // --- cardholders, card lifecycle and hotlist (engineer D) ---
-  const hotlistKey = deps.hotlistSigningKey ?? (db.memory ? generateKeyPairSync('ed25519') : loadOrCreateSigningKey(config.dataDir, HOTLIST_SIGNING_KEY_FILE));
+  // A given key or an in-memory database's key lives in memory only; a rotation replaces the file otherwise.
+  const hotlistKey = deps.hotlistSigningKey !== undefined || db.memory
+    ? new SigningKeyHolder(deps.hotlistSigningKey ?? generateKeyPairSync('ed25519'))
+    : new SigningKeyHolder(loadOrCreateSigningKey(config.dataDir, HOTLIST_SIGNING_KEY_FILE), { dataDir: config.dataDir, fileName: HOTLIST_SIGNING_KEY_FILE });
   const hotlist = new Hotlist({
     repository: new HotlistRepository(db),
-    signingKey: hotlistKey.privateKey,
+    // Read for every message, so a key ceremony's rotation signs the next one.
+    get signingKey() {
+      return hotlistKey.current.privateKey;
+    },
     ...(hotlistPublisher === undefined ? {} : { publisher: hotlistPublisher }),
     onPublishError: (err, entry) => logger.warn({ err, version: entry.version }, 'hotlist push failed; terminals catch up on their next fetch'),
     now: clock,
@@ -89,6 +97,8 @@ export function createApp(deps: AppDeps): BackendApp {
   const cards = new CardLifecycle(db, audit, { clock });
   const cardholders = new CardholderRegistry(db, audit, { clock });
   const approvals = new Approvals(new StaffApprovalRepository(db), audit, config.approvalTtlMinutes, clock);
+  defineHotlistKeyCeremony(approvals, { key: hotlistKey, audit, clock });
+  defineRefundKind(approvals);
   const cardDesk = new CardDesk(cards, hotlist, approvals);
   defineCardApprovalKinds(approvals, {
     desk: cardDesk,
@@ -115,7 +125,9 @@ export function createApp(deps: AppDeps): BackendApp {
     cards,
     cardDesk,
     hotlist,
-    hotlistPublicKey: hotlistKey.publicKey,
+    get hotlistPublicKey() {
+      return hotlistKey.current.publicKey;
+    },
     terminalServices,
   };
 

@@ -27,10 +27,17 @@ export const configSchema = z.object({
   trustProxy: z
     .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
     .default(false),
-  /** Redis for realtime hotlist pushes; '' turns them off (terminals then poll). */
+  /**
+   * Redis for realtime hotlist pushes and identity-verification nonces; '' turns pushes off
+   * (terminals then poll) and keeps nonces in SQLite.
+   */
   redisUrl: z.union([z.literal(''), z.string().regex(/^rediss?:\/\/\S+$/, 'must be redis://host:port or rediss://…')]).default('redis://127.0.0.1:6379'),
   /** Pub/sub channel of hotlist pushes; deployments sharing a Redis set their own. */
   redisHotlistChannel: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/).default('citycard:hotlist'),
+  /** Key prefix of identity nonces in Redis; deployments sharing a Redis set their own. */
+  redisNonceKeyPrefix: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/).default('citycard:nonce:'),
+  /** How often expired nonces are deleted from SQLite (when nonces are kept there). */
+  noncePurgeIntervalSeconds: int(1, 24 * 3600).default(60),
 });
 
 export type BackendConfig = z.infer<typeof configSchema>;
@@ -53,6 +60,8 @@ export const CONFIG_ENV: Record<keyof BackendConfig, string> = {
   trustProxy: 'CITYCARD_BACKEND_TRUST_PROXY',
   redisUrl: 'CITYCARD_BACKEND_REDIS_URL',
   redisHotlistChannel: 'CITYCARD_BACKEND_REDIS_HOTLIST_CHANNEL',
+  redisNonceKeyPrefix: 'CITYCARD_BACKEND_REDIS_NONCE_KEY_PREFIX',
+  noncePurgeIntervalSeconds: 'CITYCARD_BACKEND_NONCE_PURGE_INTERVAL_SECONDS',
 };
 
 /** A setting that failed validation; the message lists each one with its variable name. */

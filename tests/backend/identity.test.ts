@@ -90,9 +90,9 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('identity verification', () => {
-  it('issues a 32-byte nonce bound to terminal and service point, stored only as its SHA-256', () => {
+  it('issues a 32-byte nonce bound to terminal and service point, stored only as its SHA-256', async () => {
     const { service, db } = setup();
-    const { nonce, expiresAt } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce, expiresAt } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     expect(nonce).toEqual(NONCE_1);
     expect(expiresAt.toISOString()).toBe('2026-11-23T12:01:00.000Z');
     const rows = db.prepare('SELECT * FROM identity_nonces').all();
@@ -108,7 +108,7 @@ describe('identity verification', () => {
 
   it('vouches for the cardholder at the service point with a 5-minute signed assertion', async () => {
     const { service, proof, clock } = setup();
-    const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     clock.advance(10_000);
     const result = await service.verify(proof(nonce));
     const iat = Date.parse(NOW) / 1000 + 10;
@@ -122,7 +122,7 @@ describe('identity verification', () => {
 
   it('lets services refuse an expired, foreign or tampered assertion', async () => {
     const { service, proof, clock } = setup();
-    const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     const { assertion } = await service.verify(proof(nonce));
     const check = (token: string, now: Date, servicePoint?: string) => () =>
       verifyIdentityAssertion(token, TEST_PUBLIC_KEY, { now, ...(servicePoint === undefined ? {} : { servicePoint }) });
@@ -140,9 +140,19 @@ describe('identity verification', () => {
     expect(await refusal(service.verify(proof(randomBytes(16))))).toBe('NONCE_UNKNOWN');
   });
 
+  it('answers the nonce verdict before the certificate and signature ones', async () => {
+    const { service, proof } = setup();
+    const garbage = { certificateDer: Buffer.from('30820000', 'hex'), signature: Buffer.alloc(256) };
+    expect(await refusal(service.verify(proof(randomBytes(32), garbage)))).toBe('NONCE_UNKNOWN');
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    expect(await refusal(service.verify(proof(nonce, { terminalId: 'term-pool-07', ...garbage })))).toBe('NONCE_WRONG_TERMINAL');
+    expect(await refusal(service.verify(proof(nonce, garbage)))).toBe('CERT_INVALID');
+    expect(await refusal(service.verify(proof(nonce)))).toBe('NONCE_REPLAYED');
+  });
+
   it('refuses NONCE_EXPIRED at 60 s', async () => {
     const { service, proof, clock } = setup();
-    const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     clock.advance(60_000);
     expect(await refusal(service.verify(proof(nonce)))).toBe('NONCE_EXPIRED');
     expect(service.purgeExpiredNonces()).toBe(0);
@@ -153,17 +163,17 @@ describe('identity verification', () => {
 
   it('refuses NONCE_REPLAYED after a success and after a failed attempt', async () => {
     const { service, proof } = setup();
-    const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     await service.verify(proof(nonce));
     expect(await refusal(service.verify(proof(nonce)))).toBe('NONCE_REPLAYED');
-    const second = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT }).nonce;
+    const second = (await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT })).nonce;
     expect(await refusal(service.verify(proof(second, { signature: Buffer.alloc(256) })))).toBe('SIGNATURE_INVALID');
     expect(await refusal(service.verify(proof(second)))).toBe('NONCE_REPLAYED');
   });
 
   it('refuses NONCE_WRONG_TERMINAL for another terminal or service point without using the nonce up', async () => {
     const { service, proof } = setup();
-    const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+    const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
     expect(await refusal(service.verify(proof(nonce, { terminalId: 'term-pool-07' })))).toBe('NONCE_WRONG_TERMINAL');
     expect(await refusal(service.verify(proof(nonce, { servicePoint: 'swimming-pool' })))).toBe('NONCE_WRONG_TERMINAL');
     expect((await service.verify(proof(nonce))).claims.sub).toBe('ch-42');
@@ -171,17 +181,17 @@ describe('identity verification', () => {
 
   it('refuses CARD_NOT_ACTIVE for a blocked or unknown card', async () => {
     const blocked = setup({ [CARD_NUMBER]: 'blocked' });
-    const n1 = blocked.service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT }).nonce;
+    const n1 = (await blocked.service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT })).nonce;
     expect(await refusal(blocked.service.verify(blocked.proof(n1)))).toBe('CARD_NOT_ACTIVE');
     const unknown = setup({});
-    const n2 = unknown.service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT }).nonce;
+    const n2 = (await unknown.service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT })).nonce;
     expect(await refusal(unknown.service.verify(unknown.proof(n2)))).toBe('CARD_NOT_ACTIVE');
   });
 
   it('refuses CERT_INVALID for another CA, another card number, an expired or garbage certificate', async () => {
     const { service, proof } = setup({ [CARD_NUMBER]: 'active', [OTHER_CARD_NUMBER]: 'active' });
     const attempt = async (overrides: Partial<IdentityProof>) => {
-      const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+      const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
       return refusal(service.verify(proof(nonce, overrides)));
     };
     expect(await attempt({ certificateDer: certificateFor(otherCa, CARD_NUMBER, cardKey) })).toBe('CERT_INVALID');
@@ -194,7 +204,7 @@ describe('identity verification', () => {
     const { service, proof } = setup();
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const attempt = async (signature: (nonce: Buffer) => Buffer) => {
-      const { nonce } = service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
+      const { nonce } = await service.issueNonce({ terminalId: TERMINAL, servicePoint: SERVICE_POINT });
       return refusal(service.verify(proof(nonce, { signature: signature(nonce) })));
     };
     expect(await attempt((n) => cardSigns(otherKey, n))).toBe('SIGNATURE_INVALID');

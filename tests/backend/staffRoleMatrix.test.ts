@@ -99,3 +99,29 @@ describe('route x role matrix', () => {
     }
   }
 });
+
+describe('POST /api/v1/approvals: approval kind x role', () => {
+  const DESK: readonly Role[] = ['clerk', 'supervisor', 'admin'];
+  const SENIOR: readonly Role[] = ['supervisor', 'admin'];
+  const KINDS: { kind: string; payload: unknown; requesters: readonly Role[] }[] = [
+    { kind: 'card.revoke', payload: { cardId: 'CARD-0001', reason: 'stolen' }, requesters: SENIOR },
+    { kind: 'card.reissue', payload: { cardId: 'CARD-0001', reason: 'lost' }, requesters: DESK },
+    { kind: 'hotlist.signing-key.rotate', payload: { reason: 'scheduled' }, requesters: SENIOR },
+    { kind: 'refund', payload: { cardNumber: '1000000000000001', amountFen: 500, reason: 'overcharge' }, requesters: DESK },
+  ];
+  for (const { kind, payload, requesters } of KINDS) {
+    for (const role of ROLES) {
+      // The auditor is stopped by the route, the others by the kind's requester roles.
+      const expected = requesters.includes(role) ? [201, undefined] : [403, role === 'auditor' ? 'FORBIDDEN' : 'APPROVAL_FORBIDDEN'];
+      it(`${kind} as ${role} -> ${expected.join(' ')}`, async () => {
+        const res = await fetch(`${server.url}/api/v1/approvals`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(role)}` },
+          body: JSON.stringify({ kind, payload }),
+        });
+        const json = (await res.json()) as { error?: { code: string } };
+        expect([res.status, json.error?.code]).toEqual(expected);
+      });
+    }
+  }
+});

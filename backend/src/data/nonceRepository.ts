@@ -1,7 +1,12 @@
 /**
- * All SQL of the identity_nonces table. Nonces are stored as SHA-256 hex, never in clear.
+ * SQLite adapter of the `NonceStore` port: all SQL of the identity_nonces table, the embedded
+ * fallback used when no Redis URL is configured. Nonces are stored as SHA-256 hex, never in
+ * clear; a used nonce keeps its row (so a replay is told apart from an unknown nonce) until
+ * {@link NonceRepository.purgeExpired} deletes it after expiry.
  */
 import type { Database } from 'better-sqlite3';
+import type { NonceBinding, NonceIssue, NonceRedemption, NonceStore } from '../domain/identity/nonceStore.js';
+import { NonceStoreError } from '../domain/identity/nonceStore.js';
 
 export interface NonceRecord {
   readonly nonceHash: string;
@@ -31,7 +36,7 @@ const toRecord = (r: NonceRow): NonceRecord => ({
   usedAt: r.used_at ?? undefined,
 });
 
-export class NonceRepository {
+export class NonceRepository implements NonceStore {
   readonly #insert;
   readonly #find;
   readonly #markUsed;
@@ -39,7 +44,7 @@ export class NonceRepository {
 
   constructor(db: Database) {
     this.#insert = db.prepare(
-      `INSERT INTO identity_nonces (nonce_hash, terminal_id, service_point, created_at, expires_at, used_at)
+      `INSERT OR IGNORE INTO identity_nonces (nonce_hash, terminal_id, service_point, created_at, expires_at, used_at)
        VALUES (?, ?, ?, ?, ?, NULL)`,
     );
     this.#find = db.prepare<[string], NonceRow>('SELECT * FROM identity_nonces WHERE nonce_hash = ?');
@@ -47,8 +52,23 @@ export class NonceRepository {
     this.#purge = db.prepare('DELETE FROM identity_nonces WHERE expires_at < ?');
   }
 
-  insert(record: Omit<NonceRecord, 'usedAt'>): void {
-    this.#insert.run(record.nonceHash, record.terminalId, record.servicePoint, record.createdAt, record.expiresAt);
+  /** Throws `NonceStoreError` `COLLISION` when the hash is already stored. */
+  issue(nonce: NonceIssue): void {
+    const { changes } = this.#insert.run(nonce.nonceHash, nonce.terminalId, nonce.servicePoint, nonce.issuedAt.toISOString(), nonce.expiresAt.toISOString());
+    if (changes !== 1) throw new NonceStoreError('COLLISION', 'a nonce with this hash is already stored');
+  }
+
+  /**
+   * Checks, then marks used. The conditional UPDATE is atomic, so of two verifications racing
+   * (even from two processes on one file) only one redeems.
+   */
+  redeem(nonceHash: string, presenter: NonceBinding, now: Date): NonceRedemption {
+    const record = this.find(nonceHash);
+    if (record === undefined) return 'unknown';
+    if (record.terminalId !== presenter.terminalId || record.servicePoint !== presenter.servicePoint) return 'wrong_terminal';
+    if (record.usedAt !== undefined) return 'replayed';
+    if (now.getTime() >= Date.parse(record.expiresAt)) return 'expired';
+    return this.#markUsed.run(now.toISOString(), nonceHash).changes === 1 ? 'redeemed' : 'replayed';
   }
 
   find(nonceHash: string): NonceRecord | undefined {
@@ -56,16 +76,8 @@ export class NonceRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /**
-   * Marks the nonce used unless it already was; true when this call used it. The conditional
-   * UPDATE is atomic, so of two concurrent verifications only one wins.
-   */
-  markUsed(nonceHash: string, usedAt: string): boolean {
-    return this.#markUsed.run(usedAt, nonceHash).changes === 1;
-  }
-
-  /** Deletes nonces that expired before `before` (ISO-8601); returns how many. */
-  purgeExpired(before: string): number {
-    return this.#purge.run(before).changes;
+  /** Deletes nonces that expired before `before`; returns how many. */
+  purgeExpired(before: Date): number {
+    return this.#purge.run(before.toISOString()).changes;
   }
 }

@@ -1,12 +1,16 @@
 /**
  * Hotlist distribution to terminals (docs/hotlist.md): a signed update since the terminal's
- * version, a server-sent-events stream of pushes, and the public key that checks them.
+ * version, a server-sent-events stream of pushes, and the public key that checks them; and the
+ * key ceremony that rotates that key, requested here and approved by a second supervisor or
+ * admin through POST /api/v1/approvals/:id/approve.
  */
 import { MAX_HOTLIST_VERSION, ed25519PublicKeyToRaw, toHex } from '@citycard/protocols';
 import { z } from 'zod';
+import { HOTLIST_KEY_ROTATE, keyRotationPayloadSchema } from '../domain/approvals/hotlistKeyCeremony.js';
 import { HOTLIST_SSE_KEEPALIVE, hotlistSseFrame } from '../realtime/hotlistSse.js';
 import { AppError } from './appError.js';
 import type { RouteModule } from './context.js';
+import { approvalViewSchema } from './staffSchemas.js';
 import { TERMINAL_ACCESS, terminalOf } from './terminalAuth.js';
 
 const VERSION = /^[0-9]{1,10}$/;
@@ -20,7 +24,7 @@ const versionSchema = z
 export const publicKeySchema = z.object({ alg: z.literal('Ed25519'), publicKey: z.string() });
 
 export const hotlistRoutes: RouteModule = (registry, ctx) => {
-  const { hotlist, hotlistPublicKey } = ctx;
+  const { hotlist } = ctx;
   const streams = ctx.terminalServices.hotlistStreams;
 
   registry.add({
@@ -76,7 +80,20 @@ export const hotlistRoutes: RouteModule = (registry, ctx) => {
     tags: ['hotlist'],
     access: 'public',
     response: publicKeySchema,
-    handler: () => ({ alg: 'Ed25519', publicKey: toHex(ed25519PublicKeyToRaw(hotlistPublicKey)) }),
+    // Read per request: a key ceremony may have rotated the key since the routes were mounted.
+    handler: () => ({ alg: 'Ed25519', publicKey: toHex(ed25519PublicKeyToRaw(ctx.hotlistPublicKey)) }),
+  });
+
+  registry.add({
+    method: 'post',
+    path: '/api/v1/hotlist/signing-key/rotations',
+    summary: 'Ask for a rotation of the hotlist signing key; a different supervisor or admin approves it (POST /api/v1/approvals/:id/approve)',
+    tags: ['hotlist'],
+    access: { roles: ['supervisor', 'admin'] },
+    status: 202,
+    body: keyRotationPayloadSchema,
+    response: z.object({ approval: approvalViewSchema }),
+    handler: ({ body, staff }) => staff && { approval: ctx.approvals.requestApproval(HOTLIST_KEY_ROTATE, body, staff) },
   });
 };
 

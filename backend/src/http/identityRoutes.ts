@@ -1,12 +1,14 @@
 /**
  * Identity verification over HTTP (docs/hotlist.md, "Identity verification"): a terminal gets a
  * nonce for its service point, the card signs it, the terminal sends the proof and gets a signed
- * assertion, or 403 with the refusal reason as the error code.
+ * assertion, or 403 with the refusal reason as the error code. While the nonce store (Redis)
+ * cannot be reached, both answer 503 NONCE_STORE_UNAVAILABLE.
  */
 import { ed25519PublicKeyToRaw, toHex } from '@citycard/protocols';
 import { z } from 'zod';
 import { IdentityRefusedError } from '../domain/identity/errors.js';
 import type { IdentityVerification } from '../domain/identity/identityVerification.js';
+import { NonceStoreError } from '../domain/identity/nonceStore.js';
 import { AppError } from './appError.js';
 import type { RouteModule } from './context.js';
 import { publicKeySchema } from './hotlistRoutes.js';
@@ -33,9 +35,14 @@ export const identityRoutes: RouteModule = (registry, ctx) => {
     status: 201,
     body: z.strictObject({ servicePoint: servicePointSchema }),
     response: z.object({ nonce: z.string(), expiresAt: z.string() }),
-    handler: ({ body, principal }) => {
-      const issued = identity().issueNonce({ terminalId: terminalOf(principal).terminalNumber, servicePoint: body.servicePoint });
-      return { nonce: toHex(issued.nonce), expiresAt: issued.expiresAt.toISOString() };
+    handler: async ({ body, principal }) => {
+      const service = identity();
+      try {
+        const issued = await service.issueNonce({ terminalId: terminalOf(principal).terminalNumber, servicePoint: body.servicePoint });
+        return { nonce: toHex(issued.nonce), expiresAt: issued.expiresAt.toISOString() };
+      } catch (err) {
+        throw storeUnavailable(err) ?? err;
+      }
     },
   });
 
@@ -74,7 +81,7 @@ export const identityRoutes: RouteModule = (registry, ctx) => {
         };
       } catch (err) {
         if (err instanceof IdentityRefusedError) throw new AppError(403, err.reason, err.message, { cause: err });
-        throw err;
+        throw storeUnavailable(err) ?? err;
       }
     },
   });
@@ -89,3 +96,9 @@ export const identityRoutes: RouteModule = (registry, ctx) => {
     handler: () => ({ alg: 'Ed25519', publicKey: toHex(ed25519PublicKeyToRaw(services.identityPublicKey)) }),
   });
 };
+
+/** The 503 for a nonce store that cannot be reached, undefined for any other error. */
+function storeUnavailable(err: unknown): AppError | undefined {
+  if (!(err instanceof NonceStoreError) || err.reason !== 'UNAVAILABLE') return undefined;
+  return new AppError(503, 'NONCE_STORE_UNAVAILABLE', 'identity verification is unavailable for now; try again shortly', { cause: err });
+}

@@ -14,7 +14,7 @@ import type { BackendConfig } from '../config.js';
 import { CardRepository } from '../data/cardRepository.js';
 import type { Db } from '../data/db.js';
 import { loadOrCreateSigningKey } from '../data/hotlistSigningKey.js';
-import { NonceRepository } from '../data/nonceRepository.js';
+import { type OpenedNonceStore, openNonceStore } from '../data/nonceStores.js';
 import type { AuditSink } from '../domain/audit/auditSink.js';
 import type { CardholderRegistry } from '../domain/cardholders/cardholderRegistry.js';
 import { CardholderNotFoundError } from '../domain/cardholders/errors.js';
@@ -67,7 +67,7 @@ export interface TerminalServices {
   identityPublicKey: KeyObject;
   /** The terminal on whose behalf the current identity check runs (for the cardholder access log). */
   identityCaller: AsyncLocalStorage<string>;
-  /** Ends SSE streams and closes the Redis connections; call before closing the server. */
+  /** Ends SSE streams, stops the nonce purge and closes the Redis connections; call before closing the server. */
   close(): Promise<void>;
 }
 
@@ -91,6 +91,7 @@ export function createTerminalServices(deps: TerminalServicesDeps): TerminalServ
   const identityCaller = new AsyncLocalStorage<string>();
   const ca = deps.caCertificate ?? (db.memory ? undefined : readOptional(join(config.dataDir, CITY_CA_CERTIFICATE_FILE)));
   let identity: IdentityVerification | undefined;
+  let nonces: OpenedNonceStore | undefined;
   if (ca !== undefined) {
     const cards = new CardRepository(db);
     const cardStatus: CardStatusLookup = (cardNumber) => cards.findByCardNumber(cardNumber)?.state;
@@ -106,7 +107,8 @@ export function createTerminalServices(deps: TerminalServicesDeps): TerminalServ
         throw err;
       }
     };
-    identity = new IdentityVerification({ nonces: new NonceRepository(db), caCertificate: ca, cardStatus, cardholders, signingKey: identityKey.privateKey, now });
+    nonces = openNonceStore({ config, db, logger, now });
+    identity = new IdentityVerification({ nonces: nonces.store, caCertificate: ca, cardStatus, cardholders, signingKey: identityKey.privateKey, now });
   } else {
     logger.info(`no ${CITY_CA_CERTIFICATE_FILE} in the data directory: identity verification is off`);
   }
@@ -116,7 +118,10 @@ export function createTerminalServices(deps: TerminalServicesDeps): TerminalServ
     identity,
     identityPublicKey: identityKey.publicKey,
     identityCaller,
-    close: () => realtime.streams.close(),
+    close: async () => {
+      await nonces?.close();
+      await realtime.streams.close();
+    },
   };
 }
 

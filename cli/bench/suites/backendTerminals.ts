@@ -3,6 +3,8 @@
  * terminal over Redis and the HTTP SSE stream; (b) the identity verification API at a fixed
  * 500 requests/s on loopback with real card signatures, against `citycard backend serve` running
  * as its own process (as deployed), driven from this process over keep-alive HTTP connections.
+ * The backend keeps nonces in Redis (its default with a Redis URL); the suite checks afterwards
+ * that no nonce reached SQLite.
  */
 import { constants, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,6 +58,8 @@ export async function benchBackendTerminals(): Promise<BenchSection> {
   const backend = await startBackendProcess(dir);
   try {
     const identity = await benchIdentity(backend.url, kiosk, certificate, cardKey);
+    await backend.stop();
+    const sqliteNonces = countSqliteNonces(dir);
     return {
       title: 'Backend: loss report to refusal, identity verification (issue 4)',
       method:
@@ -63,11 +67,12 @@ export async function benchBackendTerminals(): Promise<BenchSection> {
         'a terminal holding GET /api/v1/hotlist/stream over HTTP applies each frame with applySignedHotlist; time until the card is in its set. ' +
         `(b) \`citycard backend serve\` as its own process; ${IDENTITY_RATE} requests/s for ${IDENTITY_SECONDS} s, open loop, of POST /api/v1/identity/verifications ` +
         'over keep-alive connections, with nonces issued over HTTP and RSA-2048 card signatures computed beforehand; each verification checks the ' +
-        'certificate chain and signature, uses up the nonce, reads the cardholder (access-logged) and signs an assertion.',
+        'certificate chain and signature, uses up the nonce in Redis (one Lua script), reads the cardholder (access-logged: the one SQLite commit) and signs an assertion.',
       rows: [
         { metric: 'Loss report to refusal: p50 / p99 / max', value: `${fmtMs(loss.medianMs)} / ${fmtMs(loss.p99Ms)} / ${fmtMs(loss.maxMs)} ms`, target: 'p99 ≤ 2 s', met: loss.p99Ms <= 2000 },
         { metric: 'Identity verification: p50 / p99 / max', value: `${fmtMs(identity.medianMs)} / ${fmtMs(identity.p99Ms)} / ${fmtMs(identity.maxMs)} ms`, target: 'p99 ≤ 20 ms at 500/s', met: identity.p99Ms <= 20 && identity.failures === 0 },
         { metric: 'Identity verification: requests / refused or failed', value: `${identity.samples} / ${identity.failures}`, target: '' },
+        { metric: 'Identity nonces written to SQLite', value: String(sqliteNonces), target: '0 (nonces in Redis)', met: sqliteNonces === 0 },
       ],
     };
   } finally {
@@ -117,6 +122,16 @@ async function benchLossToRefusal(url: string, credential: string, report: (card
     await reader;
   }
   return summarize(samples);
+}
+
+/** Rows of the SQLite nonce table the backend process left (0 when its nonces were in Redis). */
+function countSqliteNonces(dir: string): number {
+  const db = openDatabase(dir);
+  try {
+    return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM identity_nonces').get()?.n ?? 0;
+  } finally {
+    db.close();
+  }
 }
 
 /** An active card with a number, its cardholder, its key and a certificate from the bench CA. */

@@ -7,10 +7,10 @@
 import { type KeyObject, type X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { AUTH_MODE } from '@citycard/protocols';
 import { IdentityCryptoError, loadCaCertificate, verifyAuthSignature, verifyCardCertificate } from '@citycard/terminal-agent/id';
-import type { NonceRepository } from '../../data/nonceRepository.js';
 import { type IdentityClaims, signIdentityAssertion } from './assertion.js';
-import { IdentityRefusedError } from './errors.js';
+import { type IdentityRefusalReason, IdentityRefusedError } from './errors.js';
 import type { CardStatusLookup, CardholderLookup } from './lookups.js';
+import type { NonceRedemption, NonceStore } from './nonceStore.js';
 
 /** File (in the data directory) of the key that signs assertions; kept apart from the hotlist key. */
 export const IDENTITY_ASSERTION_KEY_FILE = 'identity-assertion-key.pem';
@@ -19,7 +19,8 @@ export const DEFAULT_NONCE_TTL_MS = 60_000;
 export const DEFAULT_ASSERTION_TTL_MS = 5 * 60_000;
 
 export interface IdentityVerificationDeps {
-  readonly nonces: NonceRepository;
+  /** Where nonces live between issue and use (Redis, or SQLite when no Redis is configured). */
+  readonly nonces: NonceStore;
   /** The city CA certificate (PEM, DER or parsed). */
   readonly caCertificate: X509Certificate | string | Uint8Array;
   readonly cardStatus: CardStatusLookup;
@@ -78,17 +79,20 @@ export class IdentityVerification {
     this.#random = deps.random ?? randomBytes;
   }
 
-  /** A fresh single-use nonce bound to the terminal and service point; only its hash is stored. */
-  issueNonce(request: NonceRequest): IssuedNonce {
+  /**
+   * A fresh single-use nonce bound to the terminal and service point; only its hash is stored.
+   * Throws `NonceStoreError` when the nonce store fails.
+   */
+  async issueNonce(request: NonceRequest): Promise<IssuedNonce> {
     const nonce = this.#random(NONCE_LENGTH);
     const now = this.#now();
     const expiresAt = new Date(now.getTime() + (this.#deps.nonceTtlMs ?? DEFAULT_NONCE_TTL_MS));
-    this.#deps.nonces.insert({
+    await this.#deps.nonces.issue({
       nonceHash: nonceHash(nonce),
       terminalId: request.terminalId,
       servicePoint: request.servicePoint,
-      createdAt: now.toISOString(),
-      expiresAt: expiresAt.toISOString(),
+      issuedAt: now,
+      expiresAt,
     });
     return { nonce, expiresAt };
   }
@@ -97,17 +101,26 @@ export class IdentityVerification {
    * Check a proof and vouch for the cardholder. The nonce is used up by any attempt that names
    * the right terminal, so a refused signature cannot be retried on it. Throws
    * `IdentityRefusedError` with the reason NONCE_UNKNOWN, NONCE_WRONG_TERMINAL, NONCE_REPLAYED,
-   * NONCE_EXPIRED, CERT_INVALID, SIGNATURE_INVALID or CARD_NOT_ACTIVE (checked in that order).
+   * NONCE_EXPIRED, CERT_INVALID, SIGNATURE_INVALID or CARD_NOT_ACTIVE (checked in that order),
+   * and `NonceStoreError` when the nonce store fails.
    */
   async verify(proof: IdentityProof): Promise<IdentityAssertion> {
     const now = this.#now();
-    this.#useNonce(proof, now);
-    const cert = this.#checkCertificate(proof, now);
+    // The nonce goes to the store first; certificate and signature are checked while it answers
+    // (a network round trip with Redis). The nonce's verdict still comes first.
+    const redemption = this.#useNonce(proof, now).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    let refusal: { err: unknown } | undefined;
     try {
-      verifyAuthSignature(cert, AUTH_MODE.cardholder, proof.nonce, proof.signature);
+      this.#checkSignature(proof, now);
     } catch (err) {
-      throw new IdentityRefusedError('SIGNATURE_INVALID', 'the cardholder signature does not verify', { cause: err });
+      refusal = { err };
     }
+    const nonceRefusal = await redemption;
+    if (nonceRefusal !== undefined) throw nonceRefusal.err;
+    if (refusal !== undefined) throw refusal.err;
     const state = await this.#deps.cardStatus(proof.cardNumber);
     if (state !== 'active') {
       throw new IdentityRefusedError('CARD_NOT_ACTIVE', `the card is ${state ?? 'unknown'}, not active`);
@@ -131,22 +144,30 @@ export class IdentityVerification {
     return { assertion: signIdentityAssertion(claims, this.#deps.signingKey), claims, expiresAt };
   }
 
-  /** Deletes nonces expired before now; returns how many (for a periodic job). */
+  /**
+   * Deletes nonces expired before now; returns how many (for the periodic purge). 0 for stores
+   * that expire nonces themselves.
+   */
   purgeExpiredNonces(): number {
-    return this.#deps.nonces.purgeExpired(this.#now().toISOString());
+    return this.#deps.nonces.purgeExpired?.(this.#now()) ?? 0;
   }
 
-  #useNonce(proof: IdentityProof, now: Date): void {
-    const record = proof.nonce.length === NONCE_LENGTH ? this.#deps.nonces.find(nonceHash(proof.nonce)) : undefined;
-    if (record === undefined) throw new IdentityRefusedError('NONCE_UNKNOWN', 'no such nonce was issued');
-    // A nonce presented by the wrong terminal is left usable: that terminal may not burn another's.
-    if (record.terminalId !== proof.terminalId || record.servicePoint !== proof.servicePoint) {
-      throw new IdentityRefusedError('NONCE_WRONG_TERMINAL', 'the nonce was issued to another terminal or service point');
-    }
-    if (record.usedAt !== undefined) throw new IdentityRefusedError('NONCE_REPLAYED', 'the nonce was used before');
-    if (now.getTime() >= Date.parse(record.expiresAt)) throw new IdentityRefusedError('NONCE_EXPIRED', 'the nonce has expired');
-    if (!this.#deps.nonces.markUsed(record.nonceHash, now.toISOString())) {
-      throw new IdentityRefusedError('NONCE_REPLAYED', 'the nonce was used before');
+  async #useNonce(proof: IdentityProof, now: Date): Promise<void> {
+    if (proof.nonce.length !== NONCE_LENGTH) throw new IdentityRefusedError('NONCE_UNKNOWN', 'no such nonce was issued');
+    // A nonce presented by the wrong terminal is left usable (the store checks the binding
+    // first): that terminal may not burn another's.
+    const outcome = await this.#deps.nonces.redeem(nonceHash(proof.nonce), { terminalId: proof.terminalId, servicePoint: proof.servicePoint }, now);
+    const refusal = NONCE_REFUSALS[outcome];
+    if (refusal !== undefined) throw new IdentityRefusedError(refusal.reason, refusal.message);
+  }
+
+  /** Throws `IdentityRefusedError` CERT_INVALID or SIGNATURE_INVALID. */
+  #checkSignature(proof: IdentityProof, at: Date): void {
+    const cert = this.#checkCertificate(proof, at);
+    try {
+      verifyAuthSignature(cert, AUTH_MODE.cardholder, proof.nonce, proof.signature);
+    } catch (err) {
+      throw new IdentityRefusedError('SIGNATURE_INVALID', 'the cardholder signature does not verify', { cause: err });
     }
   }
 
@@ -161,6 +182,14 @@ export class IdentityVerification {
     }
   }
 }
+
+const NONCE_REFUSALS: Readonly<Record<NonceRedemption, { reason: IdentityRefusalReason; message: string } | undefined>> = {
+  redeemed: undefined,
+  unknown: { reason: 'NONCE_UNKNOWN', message: 'no such nonce was issued' },
+  wrong_terminal: { reason: 'NONCE_WRONG_TERMINAL', message: 'the nonce was issued to another terminal or service point' },
+  replayed: { reason: 'NONCE_REPLAYED', message: 'the nonce was used before' },
+  expired: { reason: 'NONCE_EXPIRED', message: 'the nonce has expired' },
+};
 
 /** SHA-256 of a nonce, lower-case hex: the only form stored. */
 export function nonceHash(nonce: Uint8Array): string {
