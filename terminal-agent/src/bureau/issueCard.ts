@@ -18,7 +18,14 @@ import { type ClaimedIssuanceJob, type IssuanceFailure, type IssuanceQueue, Issu
 export type IssuanceOutcome =
   | { readonly kind: 'done'; readonly jobId: string; readonly cardNumber: string; readonly csn: Buffer }
   /** The card failed and the backend knows (the job is queued again or failed for good). */
-  | { readonly kind: 'failed'; readonly jobId: string; readonly failure: IssuanceFailure; readonly reportError?: Error }
+  | {
+      readonly kind: 'failed';
+      readonly jobId: string;
+      /** The number the card was to get (it did not). */
+      readonly cardNumber: string;
+      readonly failure: IssuanceFailure;
+      readonly reportError?: Error;
+    }
   /**
    * The card is personalized but the backend could not be told: set the card aside; the job
    * returns to the queue when its lease runs out and the card record never changed.
@@ -45,10 +52,10 @@ export async function issueCard(
     const failure = describeFailure(err);
     try {
       await queue.fail(job, failure);
-      return { kind: 'failed', jobId: job.jobId, failure };
+      return { kind: 'failed', jobId: job.jobId, cardNumber: job.order.cardInfo.cardNumber, failure };
     } catch (reportError) {
       // The lease running out returns the job to the queue anyway.
-      return { kind: 'failed', jobId: job.jobId, failure, reportError: reportError as Error };
+      return { kind: 'failed', jobId: job.jobId, cardNumber: job.order.cardInfo.cardNumber, failure, reportError: reportError as Error };
     }
   }
   const attempts = Math.min(Math.max(options.reportAttempts ?? 3, 1), 10);

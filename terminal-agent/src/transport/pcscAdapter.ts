@@ -10,7 +10,7 @@
 import type { CardReader } from '@pokusew/pcsclite';
 import type { CardTransport } from './cardTransport.js';
 import { CardAbsentError, CardRemovedError, ReaderGoneError, TransportError } from '../errors.js';
-import { isCommFailure, mapPcscError } from './pcscErrors.js';
+import { SCARD_E_NOT_TRANSACTED, isCommFailure, mapPcscError } from './pcscErrors.js';
 import { PcscContext } from './pcscContext.js';
 import { cardEventCount, isCardPresent, isCardUsable, type PcscReaderStatus } from './pcscState.js';
 
@@ -130,9 +130,13 @@ export class PcscAdapter implements CardTransport {
       }
       try {
         return await new Promise<Buffer>((resolve, reject) =>
-          this.#reader.transmit(Buffer.from(command), PCSC_RECEIVE_BUFFER, protocol, (err, response) =>
-            err ? reject(err) : resolve(response),
-          ),
+          this.#reader.transmit(Buffer.from(command), PCSC_RECEIVE_BUFFER, protocol, (err, response) => {
+            if (err) reject(err);
+            // vpcd answers an exchange cut by a departing card with zero bytes instead of an
+            // error: treat it as the "not transacted" failure it is, so the break is explained.
+            else if (response.length < 2) reject(new Error(`empty response from the card (0x${SCARD_E_NOT_TRANSACTED.toString(16)})`));
+            else resolve(response);
+          }),
         );
       } catch (err) {
         let mapped = mapPcscError(err, 'transmit', this.name);
