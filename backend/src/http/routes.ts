@@ -10,6 +10,7 @@ import { consoleRoutes } from './consoleRoutes.js';
 import type { RouteModule } from './context.js';
 import { hotlistRoutes } from './hotlistRoutes.js';
 import { identityRoutes } from './identityRoutes.js';
+import { kioskRoutes } from './kioskRoutes.js';
 import { merchantRoutes } from './merchantRoutes.js';
 import { terminalRoutes } from './terminalRoutes.js';
 import { coreErrors } from './coreErrors.js';
@@ -17,7 +18,8 @@ import { authRoutes } from './authRoutes.js';
 import { staffRoutes } from './staffRoutes.js';
 import { systemRoutes } from './systemRoutes.js';
 import { issuanceRoutes } from './issuanceRoutes.js';
+import { uploadRoutes } from './uploadRoutes.js';
 
 export const ROUTE_MODULES: readonly RouteModule[] = [coreErrors, systemRoutes, authRoutes, staffRoutes, approvalRoutes, auditRoutes, consoleRoutes, issuanceRoutes,
-  terminalRoutes, merchantRoutes, hotlistRoutes, identityRoutes,
-  cardholderRoutes, cardRoutes];
+  terminalRoutes, merchantRoutes, hotlistRoutes, identityRoutes, kioskRoutes,
+  cardholderRoutes, cardRoutes, uploadRoutes];
