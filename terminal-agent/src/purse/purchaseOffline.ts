@@ -5,6 +5,7 @@
  * 2. card: SELECT EP, read EF 0x15 (card number, validity)
  * 3. card: INITIALIZE FOR PURCHASE            → balance, offline counter, key version, random
  * 4. PSAM: MAC1 for purchase                  → TTSN, MAC1
+ *    (the caller's `beforeDebit` hook: write the intent durably)
  * 5. card: DEBIT FOR PURCHASE                 → TAC, MAC2     (the money moves here)
  * 6. PSAM: verify MAC2                        → the card is genuine
  *
@@ -14,9 +15,10 @@
  * memory failure, garbled answer): keep `pending` and run `recoverPurchase`; `suspect` when the
  * card debited but the PSAM found MAC2 wrong or could not check it (keep the record).
  *
- * Throws `CommandParameterError` for an amount outside 1..2^32-1 (nothing sent), and the
+ * Throws `CommandParameterError` for an amount outside 1..2^32-1 (nothing sent), the
  * `TransportError` or `CardProtocolError` of a PSAM that fails, or of a card that breaks the
- * protocol before the debit (in both cases nothing was debited).
+ * protocol before the debit, and what the `beforeDebit` hook throws (in all cases nothing was
+ * debited).
  */
 import { encodeBcd, formatDateTime, toHex } from '@citycard/protocols';
 import type { ApduChannel } from '../channel/apduChannel.js';
@@ -60,6 +62,12 @@ export interface PurchaseContext {
    * in every purchase.
    */
   readonly psamTerminal?: Uint8Array | undefined;
+  /**
+   * Called after MAC1 and before DEBIT is sent, with the purchase as recovery would need it (its
+   * trail so far): the place to write it durably (`RecordStore.writeIntent`). If it throws or
+   * rejects, DEBIT is not sent and `purchaseOffline` throws that error: nothing was debited.
+   */
+  readonly beforeDebit?: ((pending: PendingPurchase) => void | Promise<void>) | undefined;
 }
 
 /** SELECT the PSAM and read its terminal number, once per session of the SAM slot. */
@@ -138,6 +146,8 @@ export async function purchaseOffline(ctx: PurchaseContext, request: PurchaseReq
       algorithmId: init.algorithmId,
       trail: [],
     };
+
+    await ctx.beforeDebit?.({ ...pending, trail: trail.entries() });
 
     let debit: DebitForPurchaseResult;
     try {
