@@ -1,7 +1,7 @@
 /**
  * One connection to pcscd and the readers it reports, with the last state of each. Adapters for
- * several slots (card and PSAM) can share one context; a future reader manager listens to its
- * `reader` / `readerGone` events for hot-plug.
+ * several slots (card and PSAM) can share one context; the reader manager (readers/) listens to
+ * its `reader` / `readerGone` events for hot-plug and to `failed` to reconnect after pcscd restarts.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -19,6 +19,11 @@ export interface PcscContextEvents {
   readerGone: [name: string];
   /** A reader's state changed. */
   status: [name: string, status: PcscReaderStatus];
+  /**
+   * pcscd went away (stopped, restarted, crashed): emitted once, after `readerGone` for every
+   * reader still known. The context is dead from then on; open a new one when pcscd is back.
+   */
+  failed: [error: Error];
 }
 
 interface TrackedReader {
@@ -304,12 +309,13 @@ export class PcscContext extends EventEmitter<PcscContextEvents> {
 
   #onServiceError(err: Error): void {
     // Closing cancels the binding's wait, which it reports as an error.
-    if (this.#closed) return;
+    if (this.#closed || this.#failure !== undefined) return;
     this.#failure = err;
     for (const name of [...this.#readers.keys()]) {
       this.#readers.delete(name);
       this.emit('readerGone', name);
     }
     this.#wake();
+    this.emit('failed', err);
   }
 }
