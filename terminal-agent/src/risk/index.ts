@@ -1,0 +1,2 @@
+export * from './riskPolicy.js';
+export * from './offlineRiskPolicy.js';
