@@ -7,6 +7,7 @@ import { cardCommand } from '@citycard/card-os/cli';
 import { psamCommand } from '@citycard/card-os/psam-cli';
 import { hsmCommand } from '@citycard/hsm-sim/cli';
 import { backendCommand } from '@citycard/backend/cli';
+import { agentCommand } from './agent/agentCommand.js';
 import { benchCommand } from './bench/command.js';
 import { bureauCommand } from './issuance/bureauCommand.js';
 import { stackCommand } from './stack/command.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(hsmCommand());
   program.addCommand(backendCommand());
   program.addCommand(bureauCommand());
+  program.addCommand(agentCommand());
   program
     .command('demo')
     .description('end-to-end demo: local PC/SC stack, a virtual card, a terminal identity session through pcscd')

@@ -14,6 +14,7 @@ import { benchHsm } from './suites/hsm.js';
 import { benchBackendTerminals } from './suites/backendTerminals.js';
 import { benchIssuancePcsc } from './suites/issuancePcsc.js';
 import { benchPurchasePcsc } from './suites/purchasePcsc.js';
+import { benchGateTap } from './suites/gateTap.js';
 
 const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
   ['apdu-in-process', benchApduInProcess],
@@ -22,6 +23,7 @@ const SUITES: ReadonlyArray<readonly [string, () => Promise<BenchSection>]> = [
   ['hsm', benchHsm],
   ['backend-terminals', benchBackendTerminals],
   ['issuance-pcsc', benchIssuancePcsc],
+  ['gate-tap', benchGateTap],
 ];
 
 export function benchCommand(): Command {

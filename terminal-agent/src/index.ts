@@ -17,3 +17,4 @@ export * from './hotlist/index.js';
 export * from './upload/index.js';
 export * from './bureau/index.js';
 export * from './kiosk/index.js';
+export * from './agent/index.js';
