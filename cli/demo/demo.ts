@@ -13,8 +13,12 @@
  *    authentication, PIN, cardholder data and cardholder authentication;
  * 5. an online load and offline purchases through pcscd, each record printed, and the HSM's
  *    verdict on every TAC (and on a forged one);
- * 6. a gate registered with the backend follows the signed hotlist; the clerk reports the card
- *    lost, the gate has it within milliseconds, refuses it and blocks its purse.
+ * 6. a metro gate assembled from the terminal agent's parts (its configuration file, record
+ *    store, hotlist sync with the pinned key, offline risk policy, the tap flow under a flat
+ *    fare): taps print what the gate's screen prints; the clerk reports the card lost, the gate
+ *    has it within milliseconds, refuses it and blocks its purse;
+ * 7. the gate registers its upload key and uploads its records in signed batches to the
+ *    backend's inbox: the acknowledgement's counts, then a second drain that sends nothing.
  *
  * Each run starts from fresh cards; it stops only what it started.
  */
@@ -24,16 +28,20 @@ import { HsmClient } from '@citycard/hsm-sim';
 import { CARD_TYPE, swMessage, toHex } from '@citycard/protocols';
 import {
   ApduChannel,
+  HOTLIST_FILE,
   HttpIssuanceQueue,
   IdentitySession,
   PcscAdapter,
-  blockHotlistedCard,
+  RECORDS_FILE,
+  TERMINAL_TOKEN_ENV,
+  UPLOAD_KEY_FILE,
   issueCard,
   loadOnline,
   personalizePsam,
   purchaseOffline,
   purchaseTacRequestOf,
   type PurchaseRecord,
+  type TapOutcome,
 } from '@citycard/terminal-agent';
 import { stackDown, stackUp } from '../stack/index.js';
 import { VPCD_PORT_CARD, VPCD_PORT_PSAM, VPCD_READER_NAMES } from '../stack/constants.js';
@@ -41,7 +49,8 @@ import { resolveStateDir } from '../stack/paths.js';
 import { startCardProcess, type CardProcess } from './cardProcess.js';
 import { startHsmProcess, type HsmProcess } from './hsmProcess.js';
 import { startBackendProcess, type BackendProcess } from './backendProcess.js';
-import { HotlistFollower, openBureau, type Card } from './bureau.js';
+import { openBureau, registerGate, type Card } from './bureau.js';
+import { DemoGate, GATE_CONFIG_FILE, gateLine } from './gate.js';
 
 const CARD_NUMBER = '1000000000000001'; // placeholder for the blank card's state directory: the backend assigns the number
 const TERMINAL_NUMBER = '000000000001';
@@ -49,9 +58,11 @@ const LOAD_TERMINAL = '000000000100';
 const TEST_PIN = '123456';
 const PURCHASES: ReadonlyArray<readonly [string, number]> = [
   ['bus fare', 200],
-  ['metro gate', 350],
+  ['ferry', 350],
   ['corner shop', 1280],
 ];
+const GATE_FARE = 200;
+const GATE_TAPS = 2;
 
 export async function runDemo(): Promise<void> {
   step('Local stack: pcscd with vpcd, the quickack latency route, Redis');
@@ -62,7 +73,7 @@ export async function runDemo(): Promise<void> {
   const demoDir = path.join(resolveStateDir(), 'demo');
   rmSync(demoDir, { recursive: true, force: true });
   const processes: Array<CardProcess | HsmProcess | BackendProcess> = [];
-  let follower: HotlistFollower | undefined;
+  let gate: DemoGate | undefined;
   const clients: HsmClient[] = [];
   const adapters: PcscAdapter[] = [];
   try {
@@ -177,34 +188,61 @@ export async function runDemo(): Promise<void> {
     for (const e of records[2]!.trail) {
       note(`${e.slot.padEnd(4)} > ${shorten(e.command)}  < ${e.response === null ? '(no answer)' : swMessage(parseInt(e.response.slice(-4), 16))}`);
     }
-    step('A metro gate registered with the backend follows the signed hotlist (server-sent events)');
-    const merchant = await staff.supervisor.request<{ id: string }>('POST', '/api/v1/merchants', { name: 'City Metro', category: 'transit' });
-    const gate = await staff.supervisor.request<{ credential: string }>('POST', '/api/v1/terminals', {
-      terminalNumber: TERMINAL_NUMBER,
-      merchantId: merchant.id,
-      mode: 'gate',
-      location: 'Line 1, People\'s Square, gate 3',
+
+    step('A metro gate joins: registered with the backend, assembled from the terminal agent\'s parts');
+    const registered = await registerGate(staff, TERMINAL_NUMBER, 'Line 1, People\'s Square, gate 3');
+    const gateDir = path.join(demoDir, 'gate');
+    gate = await DemoGate.open({
+      dir: gateDir,
+      backendUrl: backend.url,
+      credential: registered.credential,
+      hotlistKey: registered.hotlistKey,
+      fare: GATE_FARE,
+      card: cardSlot,
+      psam: psamSlot,
     });
-    follower = await HotlistFollower.follow(backend.url, gate.credential);
-    note(`gate ${TERMINAL_NUMBER} online at hotlist version ${follower.version}; card listed: ${follower.has(cardNumber) ? 'yes' : 'no'}`);
+    const risk = gate.config.risk;
+    const shown = (file: string): string => path.relative(process.cwd(), path.join(gateDir, file));
+    note(`configuration ${shown(GATE_CONFIG_FILE)}: flat fare ${money(GATE_FARE)}, the backend's hotlist key pinned; the credential comes as ${TERMINAL_TOKEN_ENV}, never in the file`);
+    note(`PSAM open: terminal ${toHex(gate.terminal)}; records in ${shown(RECORDS_FILE)}`);
+    note(`hotlist: version ${gate.hotlist.version}, ${gate.hotlist.size} cards (${hotlistHow(gate)}), kept in ${shown(HOTLIST_FILE)}; following its event stream`);
+    note(`risk: hotlisted cards refused and blocked; ${money(risk.capPerCard)} per card between hotlist syncs; stale after ${risk.maxOfflineMs / 3_600_000} h (then ${money(risk.staleCapPerCard)} per card)`);
+
+    step(`Taps at the gate: the agent's tap flow (risk check, intent stored before DEBIT, record stored after)`);
+    for (let i = 0; i < GATE_TAPS; i++) {
+      const tap = await gate.tap();
+      if (tap.kind !== 'approved' || tap.record === undefined) throw new Error(`gate tap: ${gateLine(tap)}`);
+      const r = tap.record;
+      note(`${gateLine(tap).padEnd(32)} card ${r.cardNumber} counter ${r.offlineCounter}  TTSN ${r.ttsn}  TAC ${r.tac}`);
+    }
+    note(`store: ${gate.store.count()} records, ${gate.store.uploadBacklog()} waiting for upload, ${gate.store.pendingIntents().length} intents pending`);
 
     step('The citizen reports the card lost at the bureau; the gate refuses it and blocks its purse');
     const started = process.hrtime.bigint();
     await staff.clerk.request<Card>('POST', `/api/v1/cards/${applied.id}/loss-report`, { reason: 'lost' });
-    await follower.waitFor(cardNumber);
+    await gate.hotlist.waitFor(cardNumber);
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    note(`loss report to the gate's hotlist: ${elapsedMs.toFixed(1)} ms (version ${follower.version})`);
-    const gateCtx = { card: cardChannel, psam: psamChannel, isHotlisted: (n: string) => follower!.has(n) };
-    const refused = await purchaseOffline(gateCtx, { amount: 200 });
-    note(`tap at the gate: ${refused.kind}${refused.kind === 'declined' ? ` (${refused.reason})` : ''}`);
-    const blocked = await blockHotlistedCard({ card: cardChannel, psam: psamChannel }, cardNumber);
-    note(`APPLICATION BLOCK with the PSAM's maintenance MAC: ${blocked.kind}`);
-    const afterBlock = await purchaseOffline({ card: cardChannel, psam: psamChannel }, { amount: 200 });
-    note(`the same card at a terminal without the hotlist: ${afterBlock.kind}${afterBlock.kind === 'declined' ? ` (${afterBlock.reason})` : ''}`);
+    note(`loss report to the gate's hotlist: ${elapsedMs.toFixed(1)} ms (version ${gate.hotlist.version}, ${hotlistHow(gate)})`);
+    const refused = await gate.tap();
+    note(`tap at the gate: ${gateLine(refused)}  (${outcomeDetail(refused)})`);
+    if (refused.kind !== 'declined' || refused.reason !== 'CARD_HOTLISTED' || refused.blocked !== true) throw new Error('the gate did not refuse and block the hotlisted card');
+    const afterBlock = await gate.tap({ hotlist: false });
+    note(`the same card at a terminal without the hotlist: ${gateLine(afterBlock)}  (${outcomeDetail(afterBlock)})`);
+    if (afterBlock.kind !== 'declined' || afterBlock.reason !== 'CARD_BLOCKED') throw new Error('the blocked purse was not refused');
+
+    step('The gate uploads its records: its upload key registered, signed batches to the backend\'s inbox');
+    const registration = await gate.registerUploadKey();
+    note(`upload key ${shown(UPLOAD_KEY_FILE)} (Ed25519, ${gate.uploadKey.created ? 'made on first start' : 'kept from before'}) registered for terminal ${registration.terminal}`);
+    const first = await gate.drain();
+    note(`drain: ${plural(first.batches, 'batch', 'batches')}, ${plural(first.records, 'record', 'records')}: accepted ${first.accepted}, duplicates ${first.duplicates}, conflicts ${first.conflicts}; backlog now ${gate.store.uploadBacklog()}`);
+    if (first.accepted !== GATE_TAPS || gate.store.uploadBacklog() !== 0) throw new Error('the backend did not take every record');
+    const again = await gate.drain();
+    note(`drain again: ${again.batches === 0 ? 'nothing to send' : `${plural(again.batches, 'batch', 'batches')} (!)`}`);
+    if (again.batches !== 0) throw new Error('a second drain sent records again');
 
     console.log('\nDemo complete.');
   } finally {
-    follower?.close();
+    gate?.close();
     await Promise.allSettled(adapters.map((a) => a.close()));
     await Promise.allSettled(clients.map((c) => c.close()));
     await Promise.allSettled(processes.map((p) => p.stop()));
@@ -222,6 +260,20 @@ function note(text: string): void {
 
 function money(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
+}
+
+/** How the gate's hotlist got its last update: `delta by stream`, `snapshot by fetch`. */
+function hotlistHow(gate: DemoGate): string {
+  const update = gate.lastHotlistUpdate;
+  return update === undefined ? 'no update yet' : `${update.kind} by ${update.source}`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function outcomeDetail(outcome: TapOutcome): string {
+  return outcome.kind === 'declined' || outcome.kind === 'tapAgain' ? outcome.detail : outcome.kind;
 }
 
 function shorten(hex: string): string {
