@@ -6,11 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { HsmClient } from '@citycard/hsm-sim';
 import type { AgentConfig } from '../../terminal-agent/src/agent/agentConfig.js';
-import { AgentConfigError } from '../../terminal-agent/src/agent/agentConfig.js';
+import { AgentConfigError, HSM_TOKEN_ENV } from '../../terminal-agent/src/agent/agentConfig.js';
 import { openTerminalParts } from '../../terminal-agent/src/agent/agentAssembly.js';
 import { startKiosk } from '../../terminal-agent/src/kiosk/index.js';
-
-export const HSM_TOKEN_ENV = 'CITYCARD_HSM_TOKEN';
 
 export async function runKiosk(config: AgentConfig, env: Readonly<Record<string, string | undefined>>, say: (text: string) => void): Promise<number> {
   const kiosk = config.kiosk;

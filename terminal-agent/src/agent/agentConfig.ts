@@ -5,7 +5,8 @@
  *
  * Secrets never come from the file: the terminal credential is `CITYCARD_TERMINAL_TOKEN` in the
  * environment (a file is copied, backed up and read by other accounts more easily than a
- * process's environment). A `credential` or `token` key in the file is an error that says so.
+ * process's environment), and so is a kiosk's HSM token (`CITYCARD_HSM_TOKEN`, needed when
+ * `kiosk.hsmSocket` is set). A `credential` or `token` key in the file is an error that says so.
  *
  * Example (a flat-fare gate):
  *
@@ -28,6 +29,9 @@ import { credentialTerminal } from '../upload/terminalCredential.js';
 
 /** The environment variable holding the terminal credential `TERMINAL.SECRET`. */
 export const TERMINAL_TOKEN_ENV = 'CITYCARD_TERMINAL_TOKEN';
+
+/** The environment variable holding the kiosk's HSM client token (role `load`), for top-ups. */
+export const HSM_TOKEN_ENV = 'CITYCARD_HSM_TOKEN';
 
 export const AGENT_MODES = ['gate', 'pos', 'kiosk', 'bureau'] as const;
 export type AgentMode = (typeof AGENT_MODES)[number];
@@ -157,13 +161,13 @@ export class AgentConfigError extends Error {
   override readonly name = 'AgentConfigError';
   readonly issues: readonly string[];
   constructor(source: string, issues: readonly string[], options?: { cause?: unknown }) {
-    super(`${source}: ${issues.length === 1 ? issues[0] : `\n  - ${issues.join('\n  - ')}`}`, options);
+    super(`${source}:${issues.length === 1 ? ` ${issues[0]}` : `\n  - ${issues.join('\n  - ')}`}`, options);
     this.issues = issues;
   }
 }
 
 export interface AgentConfigSources {
-  /** Where `CITYCARD_TERMINAL_TOKEN` is read; default `process.env`. */
+  /** Where `CITYCARD_TERMINAL_TOKEN` (and a kiosk's `CITYCARD_HSM_TOKEN`) is read; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Overrides the file's `mode` (the `--mode` flag). */
   readonly mode?: AgentMode | undefined;
@@ -261,6 +265,9 @@ function modeIssues(file: FileConfig, env: Readonly<Record<string, string | unde
   if (file.mode === 'kiosk') {
     if (file.backend === undefined) issues.push('backend: required in kiosk mode (loads are online)');
     if (file.kiosk === undefined) issues.push('kiosk: required in kiosk mode ({ "servicePoint", "caCertificate" })');
+    else if (file.kiosk.hsmSocket !== undefined && nonEmpty(env[HSM_TOKEN_ENV]) === undefined) {
+      issues.push(`${HSM_TOKEN_ENV}: set it to a load client token of the HSM (kiosk.hsmSocket is set)`);
+    }
   }
   if (file.mode === 'bureau') {
     if (file.bureau === undefined) issues.push('bureau: required in bureau mode ({ "station", "count", "hsmSocket" })');
