@@ -37,6 +37,7 @@ import { RouteRegistry } from './http/routeRegistry.js';
 import { ROUTE_MODULES } from './http/routes.js';
 import { securityHeaders } from './http/securityHeaders.js';
 import { createHotlistRealtime, createTerminalServices } from './http/terminalServices.js';
+import { ClearingPipeline } from './queue/clearingPipeline.js';
 
 export interface AppDeps {
   config: BackendConfig;
@@ -52,6 +53,8 @@ export interface AppDeps {
   hotlistSigningKey?: SigningKeyPair;
   /** Pushes each hotlist change to online terminals; absent: terminals poll. */
   hotlistPublisher?: HotlistPublisher;
+  /** Uploads to the clearing queue; default one on config.redisUrl with the default settings, connecting on first use. */
+  clearing?: ClearingPipeline;
   /** Route modules to mount; default every module of the backend. */
   routes?: readonly RouteModule[];
 }
@@ -129,6 +132,7 @@ export function createApp(deps: AppDeps): BackendApp {
       return hotlistKey.current.publicKey;
     },
     terminalServices,
+    clearing: deps.clearing ?? new ClearingPipeline({ db, logger, redisUrl: config.redisUrl }),
   };
 
   const registry = new RouteRegistry();

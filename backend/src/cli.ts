@@ -14,10 +14,14 @@ import { type Role, ROLES, isRole } from './domain/staff/roles.js';
 import { SYSTEM_ACTOR } from './domain/staff/staffAccounts.js';
 import { openApiDocument } from './http/openApi.js';
 import { formatAuditChainReport, verifyAuditChainFile } from './domain/audit/index.js';
+import { runLedgerCheck } from './domain/ledger/index.js';
 import { join } from 'node:path';
 import { DB_FILE } from './data/db.js';
 import { startServer } from './http/server.js';
 import { BACKEND_API_VERSION } from './http/systemRoutes.js';
+import { addClearingCommands } from './queue/clearingCli.js';
+import { ClearingSetupError, clearingPipelineOf, startEmbeddedClearing } from './queue/clearingRuntime.js';
+import { type ClearingSettingsInput, loadClearingSettings } from './queue/clearingSettings.js';
 
 function parseRole(value: string): Role {
   if (!isRole(value)) throw new InvalidArgumentError(`expected one of ${ROLES.join(', ')}`);
@@ -29,7 +33,7 @@ async function report(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (err) {
-    if (!(err instanceof ConfigError || err instanceof MigrationError || err instanceof StaffExistsError)) throw err;
+    if (!(err instanceof ConfigError || err instanceof MigrationError || err instanceof StaffExistsError || err instanceof ClearingSetupError)) throw err;
     console.error(`citycard backend: ${err.message}`);
     process.exitCode = 1;
   }
@@ -46,17 +50,26 @@ function openMigrated(config: BackendConfig): Db {
   return db;
 }
 
-async function serve(flags: Partial<ConfigInput>): Promise<void> {
+async function serve(flags: Partial<ConfigInput>, clearingFlags: Partial<ClearingSettingsInput> = {}): Promise<void> {
   const config = loadConfig(process.env, flags);
+  const clearingSettings = loadClearingSettings(process.env, clearingFlags);
   const logger = pino({ name: 'citycard-backend', level: config.logLevel }, pino.destination(2));
   const db = openMigrated(config);
-  const { app, context } = createApp({ config, db, logger });
+  const clearing = clearingPipelineOf({ db, logger, redisUrl: config.redisUrl, settings: clearingSettings });
+  const { app, context } = createApp({ config, db, logger, clearing });
+  const clearingWorker = await startEmbeddedClearing(context, clearingSettings, process.env).catch(async (err: unknown) => {
+    await clearing.close();
+    db.close();
+    throw err;
+  });
   const oneTime = await context.staff.bootstrapAdmin();
   if (oneTime !== undefined) {
     // Shown once on the console, never logged: whoever started the server hands it to the admin.
     process.stdout.write(`backend: created staff account 'admin' with one-time password ${oneTime}\n` + 'backend: sign in and change it now; it is not shown again\n');
   }
-  const server = await startServer(app, { host: config.host, port: config.port, graceSeconds: config.shutdownGraceSeconds, logger, onClosed: () => db.close() }).catch((err: unknown) => {
+  const server = await startServer(app, { host: config.host, port: config.port, graceSeconds: config.shutdownGraceSeconds, logger, onClosed: () => db.close() }).catch(async (err: unknown) => {
+    await clearingWorker?.close();
+    await clearing.close();
     db.close();
     throw err;
   });
@@ -68,6 +81,8 @@ async function serve(flags: Partial<ConfigInput>): Promise<void> {
   // End the terminals' hotlist streams and the Redis connections first, so the server's grace
   // period is not spent waiting on long-lived streams.
   await context.terminalServices.close();
+  await clearingWorker?.close();
+  await clearing.close();
   await server.close();
   console.log('backend: stopped');
 }
@@ -83,8 +98,15 @@ export function backendCommand(): Command {
     .option('--host <addr>', 'bind address (default 127.0.0.1, env CITYCARD_BACKEND_HOST)')
     .option('--data-dir <dir>', 'data directory (default .citycard/backend, env CITYCARD_BACKEND_DATA_DIR)')
     .option('--log-level <level>', 'pino level (default info, env CITYCARD_BACKEND_LOG_LEVEL)')
-    .action((o: { port?: string; host?: string; dataDir?: string; logLevel?: string }) =>
-      report(() => serve({ port: o.port, host: o.host, dataDir: o.dataDir, logLevel: o.logLevel as ConfigInput['logLevel'] })),
+    .option('--clearing-worker <mode>', 'embedded: clear uploads in this process; off: leave it to clearing-worker processes (default embedded, env CITYCARD_CLEARING_WORKER)')
+    .option('--hsm-socket <path>', 'unix socket of the HSM for the embedded clearing worker (env CITYCARD_HSM_SOCKET; token CITYCARD_HSM_TOKEN)')
+    .action((o: { port?: string; host?: string; dataDir?: string; logLevel?: string; clearingWorker?: string; hsmSocket?: string }) =>
+      report(() =>
+        serve(
+          { port: o.port, host: o.host, dataDir: o.dataDir, logLevel: o.logLevel as ConfigInput['logLevel'] },
+          { worker: o.clearingWorker as ClearingSettingsInput['worker'], hsmSocket: o.hsmSocket },
+        ),
+      ),
     );
 
   const staff = backend.command('staff').description('staff accounts');
@@ -123,6 +145,18 @@ export function backendCommand(): Command {
     });
 
   backend
+    .command('ledger')
+    .description('the double-entry ledger')
+    .command('check')
+    .description('check the conservation invariant (loads - purchases - refunds = float, debits = credits); exit code 1 when it does not hold')
+    .option('--data-dir <dir>', 'backend data directory', loadConfig({}).dataDir)
+    .action((o: { dataDir: string }) => {
+      const { text, exitCode } = runLedgerCheck(o.dataDir);
+      console.log(text);
+      process.exitCode = exitCode;
+    });
+
+  backend
     .command('openapi')
     .description('write the OpenAPI document (docs/openapi.json is kept up to date by a test)')
     .requiredOption('--out <file>', 'file to write')
@@ -131,6 +165,7 @@ export function backendCommand(): Command {
         writeFileSync(o.out, openApiText());
       }),
     );
+  addClearingCommands(backend);
   return backend;
 }
 

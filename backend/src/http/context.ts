@@ -15,6 +15,7 @@ import type { Hotlist } from '../domain/hotlist/hotlist.js';
 import type { Clock } from '../domain/staff/clock.js';
 import type { StaffAccounts } from '../domain/staff/staffAccounts.js';
 import type { StaffSessions } from '../domain/staff/sessions.js';
+import type { ClearingPipeline } from '../queue/clearingPipeline.js';
 import type { RouteRegistry } from './routeRegistry.js';
 import type { TerminalServices } from './terminalServices.js';
 
@@ -37,6 +38,8 @@ export interface BackendContext {
   hotlistPublicKey: KeyObject;
   /** Terminals, merchants, hotlist SSE streams and identity verification (engineer E). */
   terminalServices: TerminalServices;
+  /** Uploads to the clearing queue, and the clearing status (backend/src/queue). */
+  clearing: ClearingPipeline;
 }
 
 /** Declares a group of routes (and maps its domain errors, defines its approval kinds). */

@@ -6,6 +6,7 @@ import { approvalRoutes } from './approvalRoutes.js';
 import { auditRoutes } from './auditRoutes.js';
 import { cardRoutes } from './cardRoutes.js';
 import { cardholderRoutes } from './cardholderRoutes.js';
+import { clearingRoutes } from './clearingRoutes.js';
 import { consoleRoutes } from './consoleRoutes.js';
 import type { RouteModule } from './context.js';
 import { hotlistRoutes } from './hotlistRoutes.js';
@@ -22,4 +23,4 @@ import { uploadRoutes } from './uploadRoutes.js';
 
 export const ROUTE_MODULES: readonly RouteModule[] = [coreErrors, systemRoutes, authRoutes, staffRoutes, approvalRoutes, auditRoutes, consoleRoutes, issuanceRoutes,
   terminalRoutes, merchantRoutes, hotlistRoutes, identityRoutes, kioskRoutes,
-  cardholderRoutes, cardRoutes, uploadRoutes];
+  cardholderRoutes, cardRoutes, uploadRoutes, clearingRoutes];

@@ -50,6 +50,11 @@ export const uploadRoutes: RouteModule = (registry, ctx) => {
     access: TERMINAL_ACCESS,
     body: signedBatchSchema,
     response: batchAckSchema,
-    handler: ({ body, principal }) => receiveBatch(deps, terminalOf(principal).terminalNumber, body),
+    handler: ({ body, principal }) => {
+      const ack = receiveBatch(deps, terminalOf(principal).terminalNumber, body);
+      // After the commit, never before: the queue only points at rows SQLite already holds.
+      ctx.clearing.batchStored(ack.batchId);
+      return ack;
+    },
   });
 };
